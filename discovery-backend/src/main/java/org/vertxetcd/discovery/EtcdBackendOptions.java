@@ -1,0 +1,359 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.codegen.annotations.DataObject;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vertxetcd.discovery.impl.OptionsReader;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configuration of the etcd service-discovery backend, read from the {@code backendConfiguration} of
+ * {@link io.vertx.servicediscovery.ServiceDiscoveryOptions}.
+ * <p>
+ * Every key of the JSON form is documented on its setter and in the README's configuration table. Two
+ * {@code ServiceDiscovery} instances created on the same Vert.x instance with equal options share one etcd client,
+ * one lease and one watch.
+ */
+@DataObject
+public class EtcdBackendOptions {
+
+  /** The name under which this backend registers itself: {@value}. */
+  public static final String BACKEND_NAME = "etcd";
+
+  /** Default etcd client URL: {@code http://127.0.0.1:2379}. */
+  public static final List<String> DEFAULT_ENDPOINTS = List.of("http://127.0.0.1:2379");
+
+  /** Default root of the registry's keys: {@value}. */
+  public static final String DEFAULT_PREFIX = "/vertx/discovery";
+
+  /** Default lease TTL in seconds: {@value}. */
+  public static final int DEFAULT_TTL = 10;
+
+  /** Default address of Vert.x's own announcements: {@value}. */
+  public static final String DEFAULT_ANNOUNCE_ADDRESS = "vertx.discovery.announce";
+
+  /** Default address of the typed change events: {@value}. */
+  public static final String DEFAULT_EVENTS_ADDRESS = "vertx.discovery.etcd.events";
+
+  /** Default time in milliseconds an etcd request may take before it fails: {@value}. */
+  public static final long DEFAULT_REQUEST_TIMEOUT = 5_000;
+
+  /** Default largest request etcd accepts, in bytes (etcd's {@code --max-request-bytes} default): {@value}. */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
+
+  static final String ENDPOINTS = "endpoints";
+  static final String PREFIX = "prefix";
+  static final String TTL = "ttl";
+  static final String ANNOUNCE_ADDRESS = "announceAddress";
+  static final String EVENTS_ADDRESS = "eventsAddress";
+  static final String REQUEST_TIMEOUT = "requestTimeout";
+  static final String MAX_REQUEST_BYTES = "maxRequestBytes";
+
+  /** Keys of the JSON form, plus the key Vert.x uses to select the backend. */
+  private static final List<String> KNOWN_KEYS = List.of("backend-name", ENDPOINTS, PREFIX, TTL, ANNOUNCE_ADDRESS,
+    EVENTS_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES);
+
+  private List<String> endpoints;
+  private String prefix;
+  private int ttl;
+  private String announceAddress;
+  private String eventsAddress;
+  private long requestTimeout;
+  private int maxRequestBytes;
+
+  /**
+   * Creates options with every default.
+   */
+  public EtcdBackendOptions() {
+    endpoints = new ArrayList<>(DEFAULT_ENDPOINTS);
+    prefix = DEFAULT_PREFIX;
+    ttl = DEFAULT_TTL;
+    announceAddress = DEFAULT_ANNOUNCE_ADDRESS;
+    eventsAddress = DEFAULT_EVENTS_ADDRESS;
+    requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+  }
+
+  /**
+   * Copy constructor.
+   *
+   * @param other the options to copy
+   */
+  public EtcdBackendOptions(EtcdBackendOptions other) {
+    endpoints = new ArrayList<>(other.endpoints);
+    prefix = other.prefix;
+    ttl = other.ttl;
+    announceAddress = other.announceAddress;
+    eventsAddress = other.eventsAddress;
+    requestTimeout = other.requestTimeout;
+    maxRequestBytes = other.maxRequestBytes;
+  }
+
+  /**
+   * Reads options from their JSON form (the {@code backendConfiguration}); missing keys keep their default.
+   *
+   * @param json the JSON form, may be {@code null}
+   * @throws IllegalArgumentException when a key holds a value of the wrong type; the message names the key
+   */
+  public EtcdBackendOptions(JsonObject json) {
+    this();
+    OptionsReader reader = new OptionsReader(json == null ? new JsonObject() : json, KNOWN_KEYS);
+    reader.stringList(ENDPOINTS).ifPresent(this::setEndpoints);
+    reader.string(PREFIX).ifPresent(this::setPrefix);
+    reader.integer(TTL).ifPresent(this::setTtl);
+    reader.string(ANNOUNCE_ADDRESS).ifPresent(this::setAnnounceAddress);
+    reader.string(EVENTS_ADDRESS).ifPresent(this::setEventsAddress);
+    reader.longValue(REQUEST_TIMEOUT).ifPresent(this::setRequestTimeout);
+    reader.integer(MAX_REQUEST_BYTES).ifPresent(this::setMaxRequestBytes);
+  }
+
+  /**
+   * Builds the JSON form of these options; {@code new EtcdBackendOptions(options.toJson())} equals {@code options}.
+   *
+   * @return the JSON form
+   */
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put(ENDPOINTS, new JsonArray(new ArrayList<>(endpoints)))
+      .put(PREFIX, prefix)
+      .put(TTL, ttl)
+      .put(ANNOUNCE_ADDRESS, announceAddress)
+      .put(EVENTS_ADDRESS, eventsAddress)
+      .put(REQUEST_TIMEOUT, requestTimeout)
+      .put(MAX_REQUEST_BYTES, maxRequestBytes);
+  }
+
+  /**
+   * Checks that these options describe a usable registry.
+   *
+   * @return these options
+   * @throws IllegalArgumentException naming the first invalid key and what is wrong with it
+   */
+  public EtcdBackendOptions validate() {
+    if (endpoints == null || endpoints.isEmpty()) {
+      throw invalid(ENDPOINTS, "at least one etcd endpoint is required, e.g. [\"http://127.0.0.1:2379\"]");
+    }
+    endpoints.forEach(EtcdBackendOptions::validateEndpoint);
+    if (prefix == null || prefix.isBlank() || normalizedPrefix().isEmpty()) {
+      throw invalid(PREFIX, "must not be empty (the registry needs its own root, e.g. \"/vertx/discovery\")");
+    }
+    if (ttl < 1) {
+      throw invalid(TTL, "must be at least 1 second, was " + ttl);
+    }
+    requireAddress(ANNOUNCE_ADDRESS, announceAddress);
+    requireAddress(EVENTS_ADDRESS, eventsAddress);
+    if (requestTimeout < 1) {
+      throw invalid(REQUEST_TIMEOUT, "must be at least 1 millisecond, was " + requestTimeout);
+    }
+    if (maxRequestBytes < 1024) {
+      throw invalid(MAX_REQUEST_BYTES, "must be at least 1024 bytes, was " + maxRequestBytes);
+    }
+    return this;
+  }
+
+  private static void validateEndpoint(String endpoint) {
+    URI uri;
+    try {
+      uri = endpoint == null ? null : new URI(endpoint.trim());
+    } catch (Exception e) {
+      uri = null;
+    }
+    boolean http = uri != null && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()));
+    if (!http || uri.getHost() == null || uri.getPort() < 1) {
+      throw invalid(ENDPOINTS, "'" + endpoint + "' is not an etcd client URL of the form http://host:port or "
+        + "https://host:port");
+    }
+  }
+
+  private static void requireAddress(String key, String address) {
+    if (address == null || address.isBlank()) {
+      throw invalid(key, "must not be empty");
+    }
+  }
+
+  private static IllegalArgumentException invalid(String key, String problem) {
+    return new IllegalArgumentException("Invalid etcd discovery configuration: '" + key + "' " + problem);
+  }
+
+  /**
+   * @return the etcd client URLs
+   */
+  public List<String> getEndpoints() {
+    return endpoints;
+  }
+
+  /**
+   * Sets the etcd client URLs ({@code endpoints}, default {@code ["http://127.0.0.1:2379"]}); give every member of a
+   * cluster so the client can fail over. In JSON this is an array of strings or one comma-separated string.
+   *
+   * @param endpoints the URLs, each {@code http://host:port} or {@code https://host:port}
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setEndpoints(List<String> endpoints) {
+    this.endpoints = endpoints == null ? null : new ArrayList<>(endpoints);
+    return this;
+  }
+
+  /**
+   * Adds one etcd client URL.
+   *
+   * @param endpoint the URL, {@code http://host:port} or {@code https://host:port}
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions addEndpoint(String endpoint) {
+    if (endpoints == null) {
+      endpoints = new ArrayList<>();
+    }
+    endpoints.add(endpoint);
+    return this;
+  }
+
+  /**
+   * @return the root of this registry's keys, as configured
+   */
+  public String getPrefix() {
+    return prefix;
+  }
+
+  /**
+   * Sets the root of this registry's keys ({@code prefix}, default {@value #DEFAULT_PREFIX}). Records are stored at
+   * {@code {prefix}/{URL-encoded name}/{registration}}; distinct prefixes are distinct registries. A trailing
+   * {@code /} is ignored.
+   *
+   * @param prefix the key prefix
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setPrefix(String prefix) {
+    this.prefix = prefix;
+    return this;
+  }
+
+  /**
+   * @return the prefix without trailing slashes, as used to build keys
+   */
+  public String normalizedPrefix() {
+    String normalized = prefix;
+    while (normalized.endsWith("/")) {
+      normalized = normalized.substring(0, normalized.length() - 1);
+    }
+    return normalized;
+  }
+
+  /**
+   * @return the lease TTL in seconds
+   */
+  public int getTtl() {
+    return ttl;
+  }
+
+  /**
+   * Sets the TTL of this node's lease in seconds ({@code ttl}, default {@value #DEFAULT_TTL}): when this node stops
+   * sending keep-alives (crash, network cut), etcd deletes its records after this long. etcd raises values under its
+   * minimum (2 s by default).
+   *
+   * @param ttl the TTL in seconds, at least 1
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setTtl(int ttl) {
+    this.ttl = ttl;
+    return this;
+  }
+
+  /**
+   * @return the address where remote changes are announced in Vert.x's own format
+   */
+  public String getAnnounceAddress() {
+    return announceAddress;
+  }
+
+  /**
+   * Sets where changes made by other nodes and expirations are announced in the format of Vert.x's
+   * {@code ServiceDiscovery} ({@code announceAddress}, default {@value #DEFAULT_ANNOUNCE_ADDRESS}); keep it equal to
+   * {@code ServiceDiscoveryOptions.getAnnounceAddress()}.
+   *
+   * @param announceAddress the event-bus address
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setAnnounceAddress(String announceAddress) {
+    this.announceAddress = announceAddress;
+    return this;
+  }
+
+  /**
+   * @return the address where typed change events are published
+   */
+  public String getEventsAddress() {
+    return eventsAddress;
+  }
+
+  /**
+   * Sets where typed change events ({@link RegistryEvent}) are published, local-only
+   * ({@code eventsAddress}, default {@value #DEFAULT_EVENTS_ADDRESS}).
+   *
+   * @param eventsAddress the event-bus address
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setEventsAddress(String eventsAddress) {
+    this.eventsAddress = eventsAddress;
+    return this;
+  }
+
+  /**
+   * @return the time in milliseconds an etcd request may take
+   */
+  public long getRequestTimeout() {
+    return requestTimeout;
+  }
+
+  /**
+   * Sets how long, in milliseconds, one operation may wait for etcd before it fails ({@code requestTimeout}, default
+   * {@value #DEFAULT_REQUEST_TIMEOUT}). It bounds writes, the wait of the first lookup for the initial sync and the
+   * lease revocation on close.
+   *
+   * @param requestTimeout the timeout in milliseconds, at least 1
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setRequestTimeout(long requestTimeout) {
+    this.requestTimeout = requestTimeout;
+    return this;
+  }
+
+  /**
+   * @return the largest request etcd accepts, in bytes
+   */
+  public int getMaxRequestBytes() {
+    return maxRequestBytes;
+  }
+
+  /**
+   * Sets the largest request the etcd cluster accepts, in bytes ({@code maxRequestBytes}, default
+   * {@value #DEFAULT_MAX_REQUEST_BYTES}, etcd's default); keep it equal to the cluster's {@code --max-request-bytes}.
+   * Records whose key and JSON exceed it are refused before they are sent.
+   *
+   * @param maxRequestBytes the limit in bytes
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setMaxRequestBytes(int maxRequestBytes) {
+    this.maxRequestBytes = maxRequestBytes;
+    return this;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EtcdBackendOptions && toJson().equals(((EtcdBackendOptions) o).toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(toJson());
+  }
+
+  @Override
+  public String toString() {
+    return "EtcdBackendOptions" + toJson().encode();
+  }
+}

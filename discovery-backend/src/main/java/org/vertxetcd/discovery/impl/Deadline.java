@@ -1,0 +1,32 @@
+package org.vertxetcd.discovery.impl;
+
+/**
+ * The moment an operation made of several etcd calls must be done by, so that the whole operation, not each call,
+ * is bounded by the request timeout.
+ */
+public final class Deadline {
+
+  private final long endNanos;
+
+  private Deadline(long endNanos) {
+    this.endNanos = endNanos;
+  }
+
+  /**
+   * @param timeoutMs the time allowed from now, in milliseconds
+   * @return the deadline
+   */
+  public static Deadline after(long timeoutMs) {
+    return new Deadline(System.nanoTime() + timeoutMs * 1_000_000);
+  }
+
+  /** @return the milliseconds left, at least 1 so that a last call still gets a chance to fail cleanly */
+  public long remainingMs() {
+    return Math.max(1, (endNanos - System.nanoTime()) / 1_000_000);
+  }
+
+  /** @return whether the deadline has passed */
+  public boolean passed() {
+    return System.nanoTime() >= endNanos;
+  }
+}

@@ -1,0 +1,160 @@
+package org.vertxetcd.discovery.impl;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.Watch;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The jetcd client of one registry, and the one way its calls are made: with a deadline, with errors translated,
+ * and with the result delivered on the registry's context.
+ * <p>
+ * jetcd runs on a Vert.x instance of its own: it closes the instance it is given when the client closes, so it must
+ * never be handed the application's.
+ */
+public final class EtcdConnection {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdConnection.class);
+
+  /** etcd refuses gRPC keep-alive pings more frequent than its {@code --grpc-keepalive-min-time}, 5 s by default. */
+  private static final Duration GRPC_KEEPALIVE_TIME = Duration.ofSeconds(5);
+  private static final Duration GRPC_KEEPALIVE_TIMEOUT = Duration.ofSeconds(3);
+
+  private final ContextInternal context;
+  private final EtcdBackendOptions options;
+  private final Client client;
+  private volatile boolean closed;
+
+  /**
+   * @param context the registry's context, where results are delivered
+   * @param options the validated options
+   */
+  public EtcdConnection(ContextInternal context, EtcdBackendOptions options) {
+    this.context = context;
+    this.options = options;
+    Vertx clientVertx = Vertx.vertx(new VertxOptions()
+      .setEventLoopPoolSize(1)
+      .setWorkerPoolSize(1)
+      .setInternalBlockingPoolSize(1)
+      .setUseDaemonThread(true));
+    Duration timeout = Duration.ofMillis(options.getRequestTimeout());
+    this.client = Client.builder()
+      .endpoints(options.getEndpoints().stream().map(String::trim).toArray(String[]::new))
+      .vertx(clientVertx)
+      // Fail fast while no member is reachable: the registry retries with its own backoff and deadlines.
+      .waitForReady(false)
+      .connectTimeout(timeout)
+      .retryMaxDuration(timeout)
+      .keepaliveTime(GRPC_KEEPALIVE_TIME)
+      .keepaliveTimeout(GRPC_KEEPALIVE_TIMEOUT)
+      .build();
+  }
+
+  /** @return the KV client */
+  public KV kv() {
+    return client.getKVClient();
+  }
+
+  /** @return the lease client */
+  public Lease lease() {
+    return client.getLeaseClient();
+  }
+
+  /** @return the watch client */
+  public Watch watch() {
+    return client.getWatchClient();
+  }
+
+  /** @return the options of the registry */
+  public EtcdBackendOptions options() {
+    return options;
+  }
+
+  /**
+   * Runs one etcd call with the configured {@code requestTimeout}.
+   *
+   * @param what a description of the call for error messages, e.g. "store record 'greeter'"
+   * @param call starts the call
+   * @param <T>  the result type
+   * @return the result, on the registry's context
+   */
+  public <T> Future<T> call(String what, Supplier<CompletableFuture<T>> call) {
+    return call(what, options.getRequestTimeout(), call);
+  }
+
+  /**
+   * Runs one etcd call with a given deadline.
+   *
+   * @param what      a description of the call for error messages
+   * @param timeoutMs the deadline in milliseconds
+   * @param call      starts the call
+   * @param <T>       the result type
+   * @return the result, on the registry's context
+   */
+  public <T> Future<T> call(String what, long timeoutMs, Supplier<CompletableFuture<T>> call) {
+    if (closed) {
+      return context.failedFuture(closedError(what));
+    }
+    PromiseInternal<T> promise = context.promise();
+    CompletableFuture<T> pending;
+    try {
+      pending = call.get();
+    } catch (RuntimeException e) {
+      return context.failedFuture(EtcdErrors.translate(e, what, options.getEndpoints()));
+    }
+    long timer = context.setTimer(timeoutMs, id -> {
+      if (promise.tryFail(new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + ": etcd at "
+        + options.getEndpoints() + " did not answer within " + timeoutMs + " ms"))) {
+        pending.cancel(true);
+      }
+    });
+    pending.whenComplete((result, error) -> {
+      context.owner().cancelTimer(timer);
+      if (error == null) {
+        promise.tryComplete(result);
+      } else {
+        promise.tryFail(closed ? closedError(what) : EtcdErrors.translate(error, what, options.getEndpoints()));
+      }
+    });
+    return promise.future();
+  }
+
+  /**
+   * @param what what could not be done
+   * @return the error of an operation attempted after close
+   */
+  public static EtcdDiscoveryException closedError(String what) {
+    return new EtcdDiscoveryException(Reason.CLOSED, "Cannot " + what + ": the etcd registry is closed");
+  }
+
+  /** @return whether {@link #close()} was called */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Closes the client and its Vert.x instance. Calls in flight fail with {@link Reason#CLOSED}.
+   */
+  public void close() {
+    closed = true;
+    try {
+      client.close();
+    } catch (RuntimeException e) {
+      LOG.warn("Closing the etcd client of {} failed", options.getEndpoints(), e);
+    }
+  }
+}

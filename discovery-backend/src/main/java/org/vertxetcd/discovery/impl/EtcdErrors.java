@@ -1,0 +1,97 @@
+package org.vertxetcd.discovery.impl;
+
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Turns the errors of jetcd and gRPC into {@link EtcdDiscoveryException}s whose message says what was being done
+ * and against which endpoints.
+ */
+public final class EtcdErrors {
+
+  private EtcdErrors() {
+  }
+
+  /**
+   * @param error any error from a jetcd call
+   * @return the error without the wrappers futures and this library add
+   */
+  public static Throwable unwrap(Throwable error) {
+    Throwable current = error;
+    while ((current instanceof CompletionException || current instanceof ExecutionException
+      || current instanceof EtcdDiscoveryException) && current.getCause() != null) {
+      current = current.getCause();
+    }
+    return current;
+  }
+
+  /**
+   * @param error any error from a jetcd call
+   * @return the gRPC status code it carries, {@code UNKNOWN} when it carries none
+   */
+  public static Status.Code code(Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof EtcdException) {
+      ErrorCode code = ((EtcdException) cause).getErrorCode();
+      return Status.Code.valueOf(code.name());
+    }
+    return Status.fromThrowable(cause).getCode();
+  }
+
+  /**
+   * @param error any error from a jetcd call
+   * @return whether it reports a compacted revision
+   */
+  public static boolean isCompacted(Throwable error) {
+    Throwable cause = unwrap(error);
+    return cause instanceof CompactedException
+      || (cause != null && String.valueOf(cause.getMessage()).contains("required revision has been compacted"));
+  }
+
+  /**
+   * @param error any error from a jetcd call
+   * @return whether etcd said the lease does not exist (expired or revoked)
+   */
+  public static boolean isLeaseNotFound(Throwable error) {
+    Throwable cause = unwrap(error);
+    return cause != null && String.valueOf(cause.getMessage()).contains("requested lease not found");
+  }
+
+  /**
+   * @param error     any error from a jetcd call
+   * @param what      what was being done, e.g. "store record 'greeter' (5f1c...)"
+   * @param endpoints the endpoints of the registry, for the message
+   * @return the error to fail the caller with
+   */
+  public static EtcdDiscoveryException translate(Throwable error, String what, Object endpoints) {
+    if (error instanceof EtcdDiscoveryException) {
+      return (EtcdDiscoveryException) error;
+    }
+    Throwable cause = unwrap(error);
+    String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    if (detail.contains("request is too large")) {
+      return new EtcdDiscoveryException(Reason.TOO_LARGE, "Cannot " + what + ": etcd says the request is too large",
+        cause);
+    }
+    switch (code(cause)) {
+      case PERMISSION_DENIED:
+        return new EtcdDiscoveryException(Reason.PERMISSION_DENIED, "Cannot " + what + ": etcd denied permission ("
+          + detail + "); check the roles granted to the configured user", cause);
+      case UNAUTHENTICATED:
+        return new EtcdDiscoveryException(Reason.AUTHENTICATION_FAILED, "Cannot " + what + ": etcd rejected the "
+          + "credentials (" + detail + ")", cause);
+      case UNAVAILABLE:
+        return new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what + ": etcd at " + endpoints
+          + " is unavailable (" + detail + ")", cause);
+      default:
+        return new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what + ": " + detail, cause);
+    }
+  }
+}

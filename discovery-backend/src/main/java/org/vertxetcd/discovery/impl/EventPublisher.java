@@ -1,0 +1,63 @@
+package org.vertxetcd.discovery.impl;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.Status;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+
+/**
+ * Publishes the registry's changes on this node's event bus: every change as a typed {@link RegistryEvent}, and the
+ * changes Vert.x's {@code ServiceDiscovery} did not announce itself (remote changes, expirations, re-registrations)
+ * in its announcement format.
+ * <p>
+ * Both are published local-only: every node watches etcd and publishes to its own verticles, so a clustered event
+ * bus must not deliver one change once per member.
+ */
+public final class EventPublisher {
+
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final String eventsAddress;
+  private final String announceAddress;
+
+  /**
+   * @param vertx   the application's Vert.x instance
+   * @param options the registry's options
+   */
+  public EventPublisher(Vertx vertx, EtcdBackendOptions options) {
+    this.vertx = vertx;
+    this.eventsAddress = options.getEventsAddress();
+    this.announceAddress = options.getAnnounceAddress();
+  }
+
+  /**
+   * @param type     what happened
+   * @param record   the record after the change, or the last known one for a LEAVE
+   * @param revision the revision of the change
+   * @param origin   who made it
+   */
+  public void publish(RegistryEventType type, Record record, long revision, OwnRecords.Origin origin) {
+    RegistryEvent event = new RegistryEvent(type, record, revision, origin != OwnRecords.Origin.REMOTE);
+    vertx.eventBus().publish(eventsAddress, event.toJson(), LOCAL_ONLY);
+    if (origin != OwnRecords.Origin.CALL) {
+      vertx.eventBus().publish(announceAddress, announcement(type, record).toJson(), LOCAL_ONLY);
+    }
+  }
+
+  /** The shape {@code DiscoveryImpl} announces: publish and unpublish without registration, leave as DOWN. */
+  private static Record announcement(RegistryEventType type, Record record) {
+    Record announced = RecordCodec.copy(record);
+    switch (type) {
+      case JOIN:
+        return announced.setRegistration(null);
+      case LEAVE:
+        return announced.setRegistration(null).setStatus(Status.DOWN);
+      default:
+        return announced;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+package org.vertxetcd.discovery.impl;
+
+import io.etcd.jetcd.ByteSequence;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+
+/**
+ * The one place that knows how records map to etcd keys:
+ * <pre>
+ *   {prefix}/{service name, percent-encoded}/{registration id}  ->  record.toJson(), UTF-8
+ * </pre>
+ * The name is percent-encoded as in RFC 3986: every byte of its UTF-8 form except the unreserved characters
+ * {@code A-Z a-z 0-9 - . _ ~} becomes {@code %XX}, so a name may hold {@code /}, spaces, {@code %} or any unicode
+ * and still be exactly one key segment. Keys under the prefix that do not have exactly these two segments do not
+ * belong to the layout.
+ */
+public final class KeyLayout {
+
+  /** The name and registration id a key stands for. */
+  public static final class ParsedKey {
+    private final String name;
+    private final String registration;
+
+    ParsedKey(String name, String registration) {
+      this.name = name;
+      this.registration = registration;
+    }
+
+    /** @return the decoded service name */
+    public String name() {
+      return name;
+    }
+
+    /** @return the registration id */
+    public String registration() {
+      return registration;
+    }
+  }
+
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private final String root;
+  private final ByteSequence rootKey;
+  private final ByteSequence rootEnd;
+
+  /**
+   * @param prefix the registry prefix without trailing slash
+   */
+  public KeyLayout(String prefix) {
+    this.root = prefix + "/";
+    this.rootKey = ByteSequence.from(root, StandardCharsets.UTF_8);
+    // '0' follows '/' in ASCII: [root, rootEnd) is exactly the keys starting with root.
+    this.rootEnd = ByteSequence.from(prefix + "0", StandardCharsets.UTF_8);
+  }
+
+  /** @return the first key of the registry's range: {@code {prefix}/} */
+  public ByteSequence rangeStart() {
+    return rootKey;
+  }
+
+  /** @return the end (exclusive) of the registry's range */
+  public ByteSequence rangeEnd() {
+    return rootEnd;
+  }
+
+  /**
+   * @param name         the service name
+   * @param registration the registration id
+   * @return the key of that record
+   */
+  public ByteSequence key(String name, String registration) {
+    return ByteSequence.from(keyString(name, registration), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * @param name         the service name
+   * @param registration the registration id
+   * @return the key of that record, as text
+   */
+  public String keyString(String name, String registration) {
+    return root + encodeName(name) + "/" + registration;
+  }
+
+  /**
+   * @param key a key read from etcd
+   * @return the name and registration it stands for, or {@code null} when it does not fit the layout
+   */
+  public ParsedKey parse(ByteSequence key) {
+    String text = decodeUtf8(key.getBytes());
+    if (text == null || !text.startsWith(root)) {
+      return null;
+    }
+    String rest = text.substring(root.length());
+    int slash = rest.indexOf('/');
+    if (slash <= 0 || slash == rest.length() - 1 || rest.indexOf('/', slash + 1) >= 0) {
+      return null;
+    }
+    String name = decodeName(rest.substring(0, slash));
+    return name == null ? null : new ParsedKey(name, rest.substring(slash + 1));
+  }
+
+  /**
+   * @param name a service name
+   * @return its percent-encoded form, one key segment
+   */
+  public static String encodeName(String name) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    StringBuilder encoded = new StringBuilder(bytes.length + 8);
+    for (byte b : bytes) {
+      int c = b & 0xFF;
+      if (isUnreserved(c)) {
+        encoded.append((char) c);
+      } else {
+        encoded.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+      }
+    }
+    return encoded.toString();
+  }
+
+  /**
+   * @param segment a percent-encoded key segment
+   * @return the name it encodes, or {@code null} when the segment is not a valid encoding
+   */
+  public static String decodeName(String segment) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(segment.length());
+    for (int i = 0; i < segment.length(); i++) {
+      char c = segment.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= segment.length()) {
+          return null;
+        }
+        int high = Character.digit(segment.charAt(i + 1), 16);
+        int low = Character.digit(segment.charAt(i + 2), 16);
+        if (high < 0 || low < 0) {
+          return null;
+        }
+        bytes.write(high << 4 | low);
+        i += 2;
+      } else if (c < 0x80) {
+        bytes.write(c);
+      } else {
+        return null;
+      }
+    }
+    return decodeUtf8(bytes.toByteArray());
+  }
+
+  private static boolean isUnreserved(int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+      || c == '-' || c == '.' || c == '_' || c == '~';
+  }
+
+  private static String decodeUtf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package org.vertxetcd.discovery.impl;
+
+import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's etcd lease, like etcd's Go {@code concurrency.Session}: granted on first use, kept alive in the
+ * background, re-granted when etcd reports it gone, revoked on close.
+ * <p>
+ * Keep-alives are single requests sent every third of the TTL rather than jetcd's keep-alive stream, which gives up
+ * for good after a TTL without answer. A lease is only declared lost when etcd says so (expired, revoked): while etcd
+ * cannot be reached the lease is merely unconfirmed, because etcd extends every lease when a new leader takes over
+ * or the cluster restarts, and the lease may well survive the outage.
+ * <p>
+ * Runs on the registry's context.
+ */
+public final class LeaseSession {
+
+  /** Receives the lease's lifecycle, on the registry's context. */
+  public interface Listener {
+    /**
+     * A lease was granted.
+     *
+     * @param lease        the new lease
+     * @param replacesLost whether it replaces a lost one, so the node's records must be registered again
+     */
+    void onLeaseGranted(long lease, boolean replacesLost);
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseSession.class);
+
+  private final ContextInternal context;
+  private final EtcdConnection connection;
+  private final Listener listener;
+  private final Backoff backoff = new Backoff(100, 5_000);
+
+  private long lease;
+  private long ttlMs;
+  private long lastConfirmedNanos;
+  private boolean confirmed = true;
+  private boolean keepAliveInFlight;
+  private long keepAliveTimer = -1;
+  private PromiseInternal<Long> granting;
+  private boolean replacing;
+  private boolean closed;
+
+  /**
+   * @param context    the registry's context
+   * @param connection the etcd connection
+   * @param listener   receives the lease's lifecycle
+   */
+  public LeaseSession(ContextInternal context, EtcdConnection connection, Listener listener) {
+    this.context = context;
+    this.connection = connection;
+    this.listener = listener;
+  }
+
+  /** @return the current lease, 0 when none is granted */
+  public long id() {
+    return lease;
+  }
+
+  /** @return whether etcd answered a keep-alive within the last TTL (or no lease is held) */
+  public boolean isConfirmed() {
+    return confirmed;
+  }
+
+  /**
+   * @return the current lease, granting one first when there is none; pending while etcd cannot grant
+   */
+  public Future<Long> current() {
+    if (closed) {
+      return context.failedFuture(EtcdConnection.closedError("use the lease"));
+    }
+    if (lease != 0) {
+      return context.succeededFuture(lease);
+    }
+    if (granting == null) {
+      granting = context.promise();
+      grant();
+    }
+    return granting.future();
+  }
+
+  /**
+   * Reports that etcd said the lease does not exist, e.g. a put bound to it failed.
+   *
+   * @param lostLease the lease etcd did not find
+   * @param why       what etcd said
+   */
+  public void lost(long lostLease, String why) {
+    if (closed || lostLease == 0 || lostLease != lease) {
+      return;
+    }
+    LOG.warn("The etcd lease {} of this node is gone ({}): granting a new one and registering this node's records "
+      + "again", Long.toHexString(lostLease), why);
+    lease = 0;
+    stopKeepAlive();
+    replacing = true;
+    current();
+  }
+
+  /**
+   * Asks etcd now whether the lease is alive, instead of waiting for the next keep-alive.
+   *
+   * @return whether it is; a lost lease is also reported to the listener
+   */
+  public Future<Boolean> verify() {
+    long checked = lease;
+    if (checked == 0) {
+      return context.succeededFuture(false);
+    }
+    return connection.call("check lease " + Long.toHexString(checked),
+        () -> connection.lease().keepAliveOnce(checked))
+      .map(response -> {
+        confirm(checked);
+        return true;
+      })
+      .recover(error -> {
+        if (EtcdErrors.isLeaseNotFound(error)) {
+          lost(checked, "etcd: requested lease not found");
+          return context.succeededFuture(false);
+        }
+        return context.failedFuture(error);
+      });
+  }
+
+  /**
+   * Stops the keep-alives and revokes the lease, so this node's records leave at once.
+   *
+   * @return completes when etcd confirmed the revocation or the request timeout passed
+   */
+  public Future<Void> close() {
+    closed = true;
+    stopKeepAlive();
+    if (granting != null) {
+      granting.tryFail(EtcdConnection.closedError("grant a lease"));
+      granting = null;
+    }
+    long revoked = lease;
+    lease = 0;
+    if (revoked == 0) {
+      return context.succeededFuture();
+    }
+    return connection.call("revoke lease " + Long.toHexString(revoked), () -> connection.lease().revoke(revoked))
+      .<Void>mapEmpty()
+      .recover(error -> {
+        LOG.warn("Could not revoke the etcd lease {} on close: this node's records will expire after the TTL ({})",
+          Long.toHexString(revoked), error.getMessage());
+        return context.succeededFuture();
+      });
+  }
+
+  private void grant() {
+    long ttl = connection.options().getTtl();
+    connection.call("grant a lease", () -> connection.lease().grant(ttl)).onComplete((response, error) -> {
+      if (closed) {
+        if (response != null) {
+          connection.call("revoke lease", () -> connection.lease().revoke(response.getID()));
+        }
+        return;
+      }
+      if (error != null) {
+        long delay = backoff.next();
+        LOG.warn("Could not grant an etcd lease ({}); retrying in {} ms", error.getMessage(), delay);
+        context.setTimer(delay, id -> grant());
+        return;
+      }
+      backoff.reset();
+      lease = response.getID();
+      ttlMs = response.getTTL() * 1000;
+      confirm(lease);
+      startKeepAlive();
+      boolean replacesLost = replacing;
+      replacing = false;
+      PromiseInternal<Long> waiting = granting;
+      granting = null;
+      listener.onLeaseGranted(lease, replacesLost);
+      waiting.complete(lease);
+    });
+  }
+
+  private void startKeepAlive() {
+    stopKeepAlive();
+    keepAliveTimer = context.setPeriodic(Math.max(100, ttlMs / 3), id -> keepAlive());
+  }
+
+  private void stopKeepAlive() {
+    if (keepAliveTimer != -1) {
+      context.owner().cancelTimer(keepAliveTimer);
+      keepAliveTimer = -1;
+    }
+  }
+
+  private void keepAlive() {
+    if (keepAliveInFlight || lease == 0) {
+      return;
+    }
+    keepAliveInFlight = true;
+    long kept = lease;
+    connection.call("keep lease " + Long.toHexString(kept) + " alive", Math.max(100, ttlMs / 3),
+        () -> connection.lease().keepAliveOnce(kept))
+      .onComplete((response, error) -> {
+        keepAliveInFlight = false;
+        if (kept != lease) {
+          return;
+        }
+        if (error == null) {
+          confirm(kept);
+        } else if (EtcdErrors.isLeaseNotFound(error)) {
+          lost(kept, "etcd: requested lease not found");
+        } else if (confirmed && System.nanoTime() - lastConfirmedNanos > ttlMs * 1_000_000) {
+          LOG.warn("etcd has not confirmed lease {} for a whole TTL ({}): this node's records may have expired; "
+            + "they are registered again as soon as etcd answers", Long.toHexString(kept), error.getMessage());
+          confirmed = false;
+        }
+      });
+  }
+
+  private void confirm(long confirmedLease) {
+    if (confirmedLease == lease) {
+      lastConfirmedNanos = System.nanoTime();
+      if (!confirmed) {
+        LOG.info("etcd confirmed lease {} again: this node's records were kept", Long.toHexString(lease));
+      }
+      confirmed = true;
+    }
+  }
+
+}

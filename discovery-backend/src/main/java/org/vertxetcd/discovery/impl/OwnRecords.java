@@ -1,0 +1,164 @@
+package org.vertxetcd.discovery.impl;
+
+import io.vertx.servicediscovery.Record;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The records this node registered (to register them again after a lease loss) and the writes it has in flight (to
+ * tell, when the watch delivers a change, whether this node made it and through which path).
+ * <p>
+ * Used on the registry's context only.
+ */
+public final class OwnRecords {
+
+  /** Who made a change. */
+  public enum Origin {
+    /** Another node or client. */
+    REMOTE,
+    /** A store, update or remove call on this node: Vert.x's ServiceDiscovery announces it itself. */
+    CALL,
+    /** This node's self-healing (re-registration, clean-up): nobody announced it yet. */
+    RECOVERY
+  }
+
+  /** A write of this node whose change the watch has not delivered yet. */
+  public static final class PendingWrite {
+    private final String registration;
+    private final KeyChange.Kind kind;
+    private final Origin origin;
+    private long revision = -1;
+
+    PendingWrite(String registration, KeyChange.Kind kind, Origin origin) {
+      this.registration = registration;
+      this.kind = kind;
+      this.origin = origin;
+    }
+
+    boolean matches(KeyChange.Kind changeKind, long changeRevision) {
+      return kind == changeKind && (revision == -1 || revision == changeRevision);
+    }
+  }
+
+  private final Map<String, Record> records = new HashMap<>();
+  private final Map<String, Deque<PendingWrite>> pending = new HashMap<>();
+
+  /**
+   * @param registration a registration id
+   * @return whether this node registered it and has not removed it
+   */
+  public boolean holds(String registration) {
+    return records.containsKey(registration);
+  }
+
+  /**
+   * @param registration a registration id
+   * @return the record as this node last wrote or saw it, {@code null} when not held
+   */
+  public Record get(String registration) {
+    return records.get(registration);
+  }
+
+  /** @return a snapshot of the held records */
+  public List<Record> all() {
+    return List.copyOf(records.values());
+  }
+
+  /**
+   * @param record a record this node registers or updates, with its registration id
+   */
+  public void hold(Record record) {
+    records.put(record.getRegistration(), record);
+  }
+
+  /**
+   * @param registration a registration id this node no longer registers
+   */
+  public void release(String registration) {
+    records.remove(registration);
+  }
+
+  /**
+   * Notes a write about to be sent.
+   *
+   * @param registration the record's registration id
+   * @param kind         put or delete
+   * @param origin       the path that makes it
+   * @return a handle to confirm or abandon the write
+   */
+  public PendingWrite expect(String registration, KeyChange.Kind kind, Origin origin) {
+    PendingWrite write = new PendingWrite(registration, kind, origin);
+    pending.computeIfAbsent(registration, key -> new ArrayDeque<>()).add(write);
+    return write;
+  }
+
+  /**
+   * @param write    a pending write etcd applied
+   * @param revision the revision etcd gave it
+   */
+  public void confirmed(PendingWrite write, long revision) {
+    write.revision = revision;
+  }
+
+  /**
+   * @param write a pending write that failed (or whose outcome is unknown): its change, if any, counts as remote
+   */
+  public void abandon(PendingWrite write) {
+    Deque<PendingWrite> writes = pending.get(write.registration);
+    if (writes != null && writes.remove(write) && writes.isEmpty()) {
+      pending.remove(write.registration);
+    }
+  }
+
+  /**
+   * @param registration the registration id of a change the watch delivered
+   * @param kind         its kind
+   * @param revision     its revision
+   * @return who made it; a matching pending write is consumed
+   */
+  public Origin attribute(String registration, KeyChange.Kind kind, long revision) {
+    Deque<PendingWrite> writes = pending.get(registration);
+    if (writes == null) {
+      return Origin.REMOTE;
+    }
+    for (Iterator<PendingWrite> it = writes.iterator(); it.hasNext(); ) {
+      PendingWrite write = it.next();
+      if (write.matches(kind, revision)) {
+        it.remove();
+        if (writes.isEmpty()) {
+          pending.remove(registration);
+        }
+        return write.origin;
+      }
+    }
+    return Origin.REMOTE;
+  }
+
+  /**
+   * @param registration a registration id
+   * @return whether a write of this node for it is in flight
+   */
+  public boolean hasPending(String registration) {
+    return pending.containsKey(registration);
+  }
+
+  /**
+   * Drops confirmed writes the watch has passed without delivering (their change was superseded in a relist).
+   *
+   * @param revision the revision the view reached
+   */
+  public void forgetUpTo(long revision) {
+    if (pending.isEmpty()) {
+      return;
+    }
+    pending.values().removeIf(writes -> {
+      writes.removeIf(write -> write.revision != -1 && write.revision <= revision);
+      return writes.isEmpty();
+    });
+  }
+}

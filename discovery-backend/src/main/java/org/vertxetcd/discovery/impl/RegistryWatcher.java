@@ -1,0 +1,269 @@
+package org.vertxetcd.discovery.impl;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.grpc.Status;
+import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps a listener in step with every key under the prefix: a paged, revision-consistent list, then a watch from
+ * the list's revision + 1.
+ * <p>
+ * jetcd resumes a broken watch by itself, but from the revision of the last response header, which skips the events
+ * between a past start revision and that header when a member dies right after "created". So this class closes
+ * jetcd's watcher on any error and creates a new one from the revision the listener last applied, with backoff.
+ * A compacted revision cannot be watched from: it lists again and lets the listener diff.
+ * <p>
+ * Every listener call happens on the registry's context, in revision order.
+ */
+public final class RegistryWatcher {
+
+  /** Receives what the watcher learns, on the registry's context. */
+  public interface Listener {
+    /**
+     * A complete list of the prefix.
+     *
+     * @param keys     every key, in key order
+     * @param revision the revision the list is consistent at
+     */
+    void onSnapshot(List<KeyChange> keys, long revision);
+
+    /**
+     * The changes of one watch response.
+     *
+     * @param changes  the changes, in revision order
+     * @param revision the revision the watch reached
+     */
+    void onChanges(List<KeyChange> changes, long revision);
+
+    /**
+     * The view stopped following etcd.
+     *
+     * @param cause why
+     */
+    void onStale(Throwable cause);
+
+    /** The view follows etcd again. */
+    void onFresh();
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryWatcher.class);
+  private static final int PAGE_SIZE = 1000;
+
+  private final ContextInternal context;
+  private final EtcdConnection connection;
+  private final KeyLayout layout;
+  private final LongSupplier appliedRevision;
+  private final Listener listener;
+  private final Backoff backoff = new Backoff(100, 5_000);
+
+  private Watch.Watcher watcher;
+  private long generation;
+  private boolean closed;
+
+  /**
+   * @param context         the registry's context
+   * @param connection      the etcd connection
+   * @param layout          the key layout
+   * @param appliedRevision the last revision the listener applied: the watch resumes after it
+   * @param listener        receives lists, changes and freshness
+   */
+  public RegistryWatcher(ContextInternal context, EtcdConnection connection, KeyLayout layout,
+                         LongSupplier appliedRevision, Listener listener) {
+    this.context = context;
+    this.connection = connection;
+    this.layout = layout;
+    this.appliedRevision = appliedRevision;
+    this.listener = listener;
+  }
+
+  /** Lists the prefix, then watches it; on the registry's context. */
+  public void start() {
+    relist();
+  }
+
+  /** Stops watching; on the registry's context. */
+  public void close() {
+    closed = true;
+    stopWatcher();
+  }
+
+  private void relist() {
+    if (closed) {
+      return;
+    }
+    listAll().onComplete((snapshot, error) -> {
+      if (closed) {
+        return;
+      }
+      if (error != null) {
+        listener.onStale(error);
+        retry(error, this::relist);
+        return;
+      }
+      listener.onSnapshot(snapshot.keys, snapshot.revision);
+      watchFrom(snapshot.revision + 1);
+    });
+  }
+
+  private void watchFrom(long revision) {
+    if (closed) {
+      return;
+    }
+    long current = ++generation;
+    WatchOption option = WatchOption.builder()
+      .withRange(layout.rangeEnd())
+      .withRevision(revision)
+      .withCreateNotify(true)
+      .withProgressNotify(true)
+      .withRequireLeader(true)
+      .build();
+    try {
+      watcher = connection.watch().watch(layout.rangeStart(), option, Watch.listener(
+        response -> onResponse(current, response),
+        error -> context.runOnContext(v -> onBroken(current, error)),
+        () -> context.runOnContext(v -> onBroken(current, new IllegalStateException("the watch was closed by etcd")))));
+    } catch (RuntimeException e) {
+      onBroken(current, e);
+    }
+  }
+
+  /** Runs on jetcd's thread: decodes there, applies on the registry's context. */
+  private void onResponse(long watchGeneration, WatchResponse response) {
+    List<KeyChange> changes = new ArrayList<>(response.getEvents().size());
+    for (WatchEvent event : response.getEvents()) {
+      KeyChange.Kind kind = event.getEventType() == WatchEvent.EventType.DELETE ? KeyChange.Kind.DELETE
+        : KeyChange.Kind.PUT;
+      changes.add(KeyChange.decode(layout, kind, event.getKeyValue()));
+    }
+    boolean created = response.isCreatedNotify();
+    long revision = changes.isEmpty() ? response.getHeader().getRevision()
+      : changes.get(changes.size() - 1).modRevision();
+    context.runOnContext(v -> {
+      if (watchGeneration != generation || closed) {
+        return;
+      }
+      if (created) {
+        backoff.reset();
+        listener.onFresh();
+      } else {
+        listener.onChanges(changes, revision);
+      }
+    });
+  }
+
+  private void onBroken(long watchGeneration, Throwable error) {
+    if (watchGeneration != generation || closed) {
+      return;
+    }
+    stopWatcher();
+    listener.onStale(error);
+    if (EtcdErrors.isCompacted(error)) {
+      LOG.warn("The watch on {} fell behind etcd's compaction: listing again and reporting the difference",
+        layout.rangeStart().toString());
+      relist();
+    } else {
+      retry(error, () -> watchFrom(appliedRevision.getAsLong() + 1));
+    }
+  }
+
+  private void retry(Throwable error, Runnable attempt) {
+    long delay = backoff.next();
+    LOG.warn("Lost touch with etcd at {} ({}); retrying in {} ms", connection.options().getEndpoints(),
+      EtcdErrors.unwrap(error).getMessage(), delay);
+    context.setTimer(delay, id -> attempt.run());
+  }
+
+  private void stopWatcher() {
+    generation++;
+    if (watcher != null) {
+      Watch.Watcher stopping = watcher;
+      watcher = null;
+      try {
+        stopping.close();
+      } catch (RuntimeException e) {
+        LOG.debug("Closing a broken watcher failed", e);
+      }
+    }
+  }
+
+  private Future<Snapshot> listAll() {
+    return listPage(layout.rangeStart(), 0, new ArrayList<>(), PAGE_SIZE);
+  }
+
+  private Future<Snapshot> listPage(ByteSequence from, long revision, List<KeyChange> keys, int pageSize) {
+    GetOption option = GetOption.builder()
+      .withRange(layout.rangeEnd())
+      .withLimit(pageSize)
+      .withRevision(revision)
+      .build();
+    return connection.call("list the registry", () -> connection.kv().get(from, option).thenApply(this::decodePage))
+      .compose(page -> {
+        keys.addAll(page.keys);
+        long listRevision = revision == 0 ? page.revision : revision;
+        if (!page.more) {
+          return Future.succeededFuture(new Snapshot(keys, listRevision));
+        }
+        return listPage(after(page.lastKey), listRevision, keys, pageSize);
+      }, error -> {
+        if (EtcdErrors.code(error) == Status.Code.RESOURCE_EXHAUSTED && pageSize > 1) {
+          // A page of large records exceeded gRPC's inbound message limit: ask for fewer at a time.
+          return listPage(from, revision, keys, pageSize / 2);
+        }
+        return Future.failedFuture(error);
+      });
+  }
+
+  private Page decodePage(GetResponse response) {
+    List<KeyChange> keys = new ArrayList<>(response.getKvs().size());
+    ByteSequence lastKey = null;
+    for (KeyValue kv : response.getKvs()) {
+      keys.add(KeyChange.decode(layout, KeyChange.Kind.PUT, kv));
+      lastKey = kv.getKey();
+    }
+    return new Page(keys, response.getHeader().getRevision(), response.isMore() && lastKey != null, lastKey);
+  }
+
+  private static ByteSequence after(ByteSequence key) {
+    byte[] bytes = key.getBytes();
+    return ByteSequence.from(Arrays.copyOf(bytes, bytes.length + 1));
+  }
+
+  private static final class Page {
+    final List<KeyChange> keys;
+    final long revision;
+    final boolean more;
+    final ByteSequence lastKey;
+
+    Page(List<KeyChange> keys, long revision, boolean more, ByteSequence lastKey) {
+      this.keys = keys;
+      this.revision = revision;
+      this.more = more;
+      this.lastKey = lastKey;
+    }
+  }
+
+  private static final class Snapshot {
+    final List<KeyChange> keys;
+    final long revision;
+
+    Snapshot(List<KeyChange> keys, long revision) {
+      this.keys = keys;
+      this.revision = revision;
+    }
+  }
+}

@@ -1,0 +1,431 @@
+package org.vertxetcd.discovery.launcher;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Real etcd processes on loopback for tests and demos: one member or a cluster, each member with its own ports and
+ * data directory, started from the {@code etcd} binary (Debian: {@code apt-get install -y etcd-server etcd-client}).
+ * <p>
+ * Every process is stopped by {@link #close()}, by a JVM shutdown hook, and, should the JVM be killed, by a watchdog
+ * that notices the JVM is gone. Methods block; do not call them on an event loop.
+ * <pre>
+ * try (EtcdCluster etcd = EtcdCluster.builder().members(3).build().start()) {
+ *   List&lt;String&gt; endpoints = etcd.endpoints();
+ *   etcd.member(etcd.leaderIndex()).kill();
+ * }
+ * </pre>
+ */
+public final class EtcdCluster implements AutoCloseable {
+
+  /** How to build a cluster. */
+  public static final class Builder {
+    private int members = 1;
+    private Path dataRoot;
+    private String binary;
+    private int heartbeatMillis = 100;
+    private int electionMillis = 1000;
+    private final List<String> extraArguments = new ArrayList<>();
+    private final List<String> etcdctlArguments = new ArrayList<>();
+    private String scheme = "http";
+
+    private Builder() {
+    }
+
+    /**
+     * @param members the number of members, 1 or more (3 or 5 for a fault-tolerant cluster)
+     * @return this builder
+     */
+    public Builder members(int members) {
+      if (members < 1) {
+        throw new IllegalArgumentException("An etcd cluster needs at least one member, not " + members);
+      }
+      this.members = members;
+      return this;
+    }
+
+    /**
+     * @param dataRoot the directory holding the members' data directories and logs; kept on close. By default a new
+     *                 temporary directory (under {@code /dev/shm} when it exists) that close deletes
+     * @return this builder
+     */
+    public Builder dataRoot(Path dataRoot) {
+      this.dataRoot = dataRoot;
+      return this;
+    }
+
+    /**
+     * @param binary path of the {@code etcd} binary; by default {@code $ETCD_BINARY} or {@code etcd} on the PATH
+     * @return this builder
+     */
+    public Builder binary(String binary) {
+      this.binary = binary;
+      return this;
+    }
+
+    /**
+     * @param heartbeatMillis the Raft heartbeat interval ({@code --heartbeat-interval}), 100 by default
+     * @param electionMillis  the election timeout ({@code --election-timeout}), 1000 by default
+     * @return this builder
+     */
+    public Builder raftTimings(int heartbeatMillis, int electionMillis) {
+      this.heartbeatMillis = heartbeatMillis;
+      this.electionMillis = electionMillis;
+      return this;
+    }
+
+    /**
+     * @param scheme     {@code https} when the extra arguments configure client TLS
+     * @param arguments  more {@code etcd} flags for every member, e.g. {@code --cert-file=...}
+     * @return this builder
+     */
+    public Builder extraArguments(String scheme, String... arguments) {
+      this.scheme = scheme;
+      extraArguments.addAll(List.of(arguments));
+      return this;
+    }
+
+    /**
+     * @param arguments global flags for {@link #etcdctl(String...)}, e.g. {@code --cacert=...} or {@code --user=...}
+     * @return this builder
+     */
+    public Builder etcdctlArguments(String... arguments) {
+      etcdctlArguments.addAll(List.of(arguments));
+      return this;
+    }
+
+    /**
+     * @return the cluster, not started
+     * @throws IllegalStateException when the {@code etcd} or {@code etcdctl} binary cannot be found
+     */
+    public EtcdCluster build() {
+      String etcd = binary != null ? binary : findBinary("etcd", "ETCD_BINARY");
+      String etcdctl = siblingOrPath(Paths.get(etcd), "etcdctl", "ETCDCTL_BINARY");
+      try {
+        return new EtcdCluster(this, etcd, etcdctl);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot prepare the etcd data directories", e);
+      }
+    }
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdCluster.class);
+  private static final String INSTALL_HINT = "install it with 'apt-get install -y etcd-server etcd-client' "
+    + "(Debian/Ubuntu) or point %s at it";
+
+  private final String binary;
+  private final String etcdctl;
+  private final Path dataRoot;
+  private final boolean ownsDataRoot;
+  private final String scheme;
+  private final String token = "vertx-etcd-" + UUID.randomUUID();
+  private final List<String> extraArguments;
+  private final List<String> etcdctlArguments;
+  private final int heartbeatMillis;
+  private final int electionMillis;
+  private final List<EtcdMember> members = new ArrayList<>();
+  private final Thread shutdownHook = new Thread(this::destroyAll, "etcd-cluster-shutdown");
+
+  private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
+    this.binary = binary;
+    this.etcdctl = etcdctl;
+    this.ownsDataRoot = builder.dataRoot == null;
+    this.dataRoot = ownsDataRoot ? Files.createTempDirectory(tempBase(), "etcd-") : builder.dataRoot;
+    this.scheme = builder.scheme;
+    this.extraArguments = List.copyOf(builder.extraArguments);
+    this.etcdctlArguments = List.copyOf(builder.etcdctlArguments);
+    this.heartbeatMillis = builder.heartbeatMillis;
+    this.electionMillis = builder.electionMillis;
+    int[] ports = freePorts(builder.members * 2);
+    for (int i = 0; i < builder.members; i++) {
+      members.add(new EtcdMember(this, i, ports[2 * i], ports[2 * i + 1], dataRoot.resolve("member-" + i),
+        dataRoot.resolve("member-" + i + ".log")));
+    }
+  }
+
+  /** @return a builder for a one-member cluster with default settings */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts every member and waits until all of them serve.
+   *
+   * @return this cluster
+   * @throws IOException when a member cannot be started or does not become healthy within 30 seconds; the message
+   *                     holds the end of its log. The cluster is closed in that case.
+   */
+  public EtcdCluster start() throws IOException {
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    try {
+      for (EtcdMember member : members) {
+        member.start();
+      }
+      awaitHealthy(Duration.ofSeconds(30));
+      for (EtcdMember member : members) {
+        if (!member.isRunning()) {
+          throw new IOException("etcd " + member + " exited at start; its log ends with:\n" + member.logTail());
+        }
+      }
+      return this;
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** @return the members, in order */
+  public List<EtcdMember> members() {
+    return List.copyOf(members);
+  }
+
+  /**
+   * @param index the member's position, from 0
+   * @return that member
+   */
+  public EtcdMember member(int index) {
+    return members.get(index);
+  }
+
+  /** @return the client URLs of every member, for a client's {@code endpoints} */
+  public List<String> endpoints() {
+    return members.stream().map(EtcdMember::clientUrl).collect(Collectors.toList());
+  }
+
+  /**
+   * Waits until every running member reports itself healthy (it has a leader and serves requests).
+   *
+   * @param timeout how long to wait
+   * @throws IOException when some member is still unhealthy after the timeout; the message holds its log's end
+   */
+  public void awaitHealthy(Duration timeout) throws IOException {
+    long end = System.nanoTime() + timeout.toNanos();
+    for (EtcdMember member : members) {
+      while (member.isRunning() && !isHealthy(member)) {
+        if (System.nanoTime() > end) {
+          throw new IOException("etcd " + member + " did not become healthy within " + timeout.toSeconds()
+            + " s; its log ends with:\n" + member.logTail());
+        }
+        sleepQuietly(100);
+      }
+    }
+  }
+
+  /**
+   * @return the index of the member that is currently the Raft leader, or -1 when no running member knows one
+   */
+  public int leaderIndex() {
+    for (EtcdMember member : members) {
+      if (!member.isRunning()) {
+        continue;
+      }
+      try {
+        JsonArray statuses = new JsonArray(etcdctlAt(List.of(member.clientUrl()), "endpoint", "status", "-w",
+          "json"));
+        JsonObject status = statuses.getJsonObject(0).getJsonObject("Status");
+        long leader = status.getLong("leader");
+        long self = status.getJsonObject("header").getLong("member_id");
+        if (leader == self) {
+          return member.index();
+        }
+      } catch (RuntimeException e) {
+        LOG.debug("etcd {} cannot tell who leads (paused, or without quorum): asking the next member", member, e);
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Runs {@code etcdctl} against every member, e.g. {@code etcdctl("put", "/key", "value")}.
+   *
+   * @param arguments the command and its arguments
+   * @return what it printed on standard output
+   * @throws IllegalStateException when it exits with an error; the message holds what it printed
+   */
+  public String etcdctl(String... arguments) {
+    return etcdctlAt(endpoints(), arguments);
+  }
+
+  /**
+   * Runs {@code etcdctl} against the given endpoints.
+   *
+   * @param endpoints the client URLs to talk to
+   * @param arguments the command and its arguments
+   * @return what it printed on standard output
+   * @throws IllegalStateException when it exits with an error; the message holds what it printed
+   */
+  public String etcdctlAt(List<String> endpoints, String... arguments) {
+    List<String> command = new ArrayList<>(List.of(etcdctl, "--endpoints=" + String.join(",", endpoints),
+      "--command-timeout=5s", "--dial-timeout=2s"));
+    command.addAll(etcdctlArguments);
+    command.addAll(List.of(arguments));
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().put("ETCDCTL_API", "3");
+      Process process = builder.start();
+      process.getOutputStream().close();
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        process.destroyForcibly();
+        throw new IllegalStateException("etcdctl " + String.join(" ", arguments) + " failed: " + err.trim()
+          + out.trim());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot run " + etcdctl, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while running etcdctl", e);
+    }
+  }
+
+  /**
+   * Kills every member and deletes the data this cluster created. Safe to call more than once.
+   */
+  @Override
+  public void close() {
+    destroyAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException | IllegalArgumentException e) {
+      LOG.debug("No shutdown hook to remove: the JVM is shutting down or the cluster was never started", e);
+    }
+    if (ownsDataRoot) {
+      deleteRecursively(dataRoot);
+    }
+  }
+
+  String binary() {
+    return binary;
+  }
+
+  String scheme() {
+    return scheme;
+  }
+
+  List<String> memberArguments(EtcdMember member) {
+    String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl())
+      .collect(Collectors.joining(","));
+    List<String> arguments = new ArrayList<>(List.of(
+      "--name=" + member.name(),
+      "--data-dir=" + member.dataDir(),
+      "--listen-client-urls=" + member.clientUrl(),
+      "--advertise-client-urls=" + member.clientUrl(),
+      "--listen-peer-urls=" + member.peerUrl(),
+      "--initial-advertise-peer-urls=" + member.peerUrl(),
+      "--initial-cluster=" + initialCluster,
+      "--initial-cluster-state=new",
+      "--initial-cluster-token=" + token,
+      "--heartbeat-interval=" + heartbeatMillis,
+      "--election-timeout=" + electionMillis,
+      "--logger=zap",
+      "--log-outputs=stderr",
+      "--log-level=warn"));
+    arguments.addAll(extraArguments);
+    return arguments;
+  }
+
+  private boolean isHealthy(EtcdMember member) {
+    try {
+      etcdctlAt(List.of(member.clientUrl()), "endpoint", "health");
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void destroyAll() {
+    members.forEach(EtcdMember::destroy);
+  }
+
+  private static Path tempBase() {
+    Path shm = Paths.get("/dev/shm");
+    return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Paths.get(System.getProperty("java.io.tmpdir"));
+  }
+
+  private static int[] freePorts(int count) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0);
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  private static String findBinary(String name, String variable) {
+    String configured = System.getenv(variable);
+    if (configured != null && !configured.isBlank()) {
+      if (!Files.isExecutable(Paths.get(configured))) {
+        throw new IllegalStateException(variable + "=" + configured + " is not an executable file");
+      }
+      return configured;
+    }
+    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    return Stream.concat(Stream.of(path.split(File.pathSeparator)), Stream.of("/usr/bin", "/usr/local/bin"))
+      .map(dir -> Paths.get(dir, name))
+      .filter(Files::isExecutable)
+      .findFirst()
+      .map(Path::toString)
+      .orElseThrow(() -> new IllegalStateException("The '" + name + "' binary was not found on the PATH: "
+        + String.format(INSTALL_HINT, variable)));
+  }
+
+  private static String siblingOrPath(Path etcd, String name, String variable) {
+    Path sibling = etcd.resolveSibling(name);
+    return System.getenv(variable) == null && Files.isExecutable(sibling) ? sibling.toString()
+      : findBinary(name, variable);
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while waiting for etcd", e);
+    }
+  }
+
+  private static void deleteRecursively(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete etcd data in " + root, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EtcdCluster" + endpoints();
+  }
+}

@@ -1,0 +1,220 @@
+package org.vertxetcd.discovery.launcher;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One etcd process of an {@link EtcdCluster}: its URLs, its data directory, and the ways a test breaks it (kill,
+ * pause, stop) and brings it back (resume, start on the same data).
+ * <p>
+ * The process is started through a small shell watchdog that kills it when the JVM that started it dies, even by
+ * SIGKILL: the watchdog waits for end-of-file on a pipe only the JVM holds open. Methods block; do not call them on
+ * an event loop.
+ */
+public final class EtcdMember {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdMember.class);
+
+  private static final String WATCHDOG = "exec 3<&0; ( cat <&3 >/dev/null 2>&1; kill -9 $$ 2>/dev/null ) & "
+    + "exec 3<&-; exec \"$@\"";
+
+  private final EtcdCluster cluster;
+  private final int index;
+  private final String name;
+  private final int clientPort;
+  private final int peerPort;
+  private final Path dataDir;
+  private final Path logFile;
+  private Process process;
+
+  EtcdMember(EtcdCluster cluster, int index, int clientPort, int peerPort, Path dataDir, Path logFile) {
+    this.cluster = cluster;
+    this.index = index;
+    this.name = "member-" + index;
+    this.clientPort = clientPort;
+    this.peerPort = peerPort;
+    this.dataDir = dataDir;
+    this.logFile = logFile;
+  }
+
+  /** @return the position of this member in its cluster, from 0 */
+  public int index() {
+    return index;
+  }
+
+  /** @return the member's name in the cluster */
+  public String name() {
+    return name;
+  }
+
+  /** @return the client URL, e.g. {@code http://127.0.0.1:23790} */
+  public String clientUrl() {
+    return cluster.scheme() + "://127.0.0.1:" + clientPort;
+  }
+
+  /** @return the client port */
+  public int clientPort() {
+    return clientPort;
+  }
+
+  /** @return the peer URL used by the other members */
+  public String peerUrl() {
+    return "http://127.0.0.1:" + peerPort;
+  }
+
+  /** @return the member's data directory */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** @return the file the process writes its log to */
+  public Path logFile() {
+    return logFile;
+  }
+
+  /** @return the operating-system process id, or -1 when not running */
+  public synchronized long pid() {
+    return isRunning() ? process.pid() : -1;
+  }
+
+  /** @return whether the process is alive (running or paused) */
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /**
+   * Starts the process; on existing data it rejoins with that data (its cluster flags are then ignored by etcd).
+   * Returns once the process runs, without waiting for it to serve: see {@link EtcdCluster#awaitHealthy}.
+   *
+   * @throws IOException when the process cannot be started
+   */
+  public synchronized void start() throws IOException {
+    if (isRunning()) {
+      return;
+    }
+    Files.createDirectories(dataDir.getParent());
+    List<String> command = new ArrayList<>(List.of("sh", "-c", WATCHDOG, "etcd-watchdog", cluster.binary()));
+    command.addAll(cluster.memberArguments(this));
+    process = new ProcessBuilder(command)
+      .redirectErrorStream(true)
+      .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+      .start();
+  }
+
+  /** Sends SIGKILL and waits for the process to end: a crash, with no chance to clean up. */
+  public void kill() {
+    signal("KILL");
+    awaitExit();
+  }
+
+  /** Sends SIGTERM and waits for the process to end: a graceful shutdown. */
+  public void stop() {
+    signal("TERM");
+    awaitExit();
+  }
+
+  /** Sends SIGSTOP: the process freezes, its connections stay open but nothing answers. */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Sends SIGCONT to a paused process. */
+  public void resume() {
+    signal("CONT");
+  }
+
+  /**
+   * Stops the process if it runs, then starts it again on the same data.
+   *
+   * @throws IOException when it cannot be started
+   */
+  public void restart() throws IOException {
+    stop();
+    start();
+  }
+
+  /** @return the last lines of the process's log, for error messages */
+  public String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private void signal(String signal) {
+    long pid;
+    synchronized (this) {
+      if (!isRunning()) {
+        return;
+      }
+      pid = process.pid();
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+        kill.destroyForcibly();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("Could not send SIG" + signal + " to etcd member " + name + " (pid " + pid
+        + ")", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitExit() {
+    Process running;
+    synchronized (this) {
+      running = process;
+    }
+    if (running == null) {
+      return;
+    }
+    try {
+      if (!running.waitFor(30, TimeUnit.SECONDS)) {
+        running.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      closeWatchdog(running);
+    }
+  }
+
+  /** Closing the watchdog's pipe ends the watchdog (and would kill the process if it still ran). */
+  private static void closeWatchdog(Process running) {
+    try {
+      running.getOutputStream().close();
+    } catch (IOException e) {
+      LOG.debug("The watchdog pipe was already closed", e);
+    }
+  }
+
+  /** Kills the process at once; used when the cluster closes. */
+  synchronized void destroy() {
+    if (process != null) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      closeWatchdog(process);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + " (" + clientUrl() + ")";
+  }
+}

@@ -1,0 +1,38 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.servicediscovery.spi.ServiceDiscoveryBackend;
+import io.vertx.servicediscovery.spi.ServiceDiscoveryBackendTest;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.vertxetcd.discovery.launcher.EtcdCluster;
+import org.vertxetcd.discovery.support.EtcdExtension;
+
+import java.io.IOException;
+
+/**
+ * Vert.x's own conformance suite for discovery backends (JUnit 4, from vertx-service-discovery's test jar), run
+ * against a real etcd. Each test gets a Vert.x instance and a key prefix of its own.
+ */
+public class EtcdBackendConformanceTest extends ServiceDiscoveryBackendTest {
+
+  private static EtcdCluster etcd;
+
+  @BeforeClass
+  public static void startEtcd() throws IOException {
+    etcd = EtcdCluster.builder().build().start();
+  }
+
+  @AfterClass
+  public static void stopEtcd() {
+    etcd.close();
+  }
+
+  @Override
+  protected ServiceDiscoveryBackend createBackend() {
+    EtcdBackendService backend = new EtcdBackendService();
+    backend.init(vertx, new EtcdBackendOptions()
+      .setEndpoints(etcd.endpoints())
+      .setPrefix(EtcdExtension.newPrefix()));
+    return backend;
+  }
+}

@@ -1,0 +1,103 @@
+package org.vertxetcd.discovery.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.servicediscovery.Status;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node in a JVM of its own, driven by a test through {@link NodeProcess}: it reads one JSON command per line on
+ * standard input and writes one JSON line per result and per event on standard output. When standard input closes
+ * (the test JVM died) it exits.
+ */
+public final class DiscoveryNode {
+
+  private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+
+  private DiscoveryNode() {
+  }
+
+  /**
+   * @param args the backend configuration as JSON
+   * @throws Exception when the node cannot start
+   */
+  public static void main(String[] args) throws Exception {
+    JsonObject config = new JsonObject(args[0]);
+    EtcdBackendOptions options = new EtcdBackendOptions(config);
+    Vertx vertx = Vertx.vertx();
+    vertx.eventBus().<JsonObject>consumer(options.getEventsAddress(),
+      message -> emit(new JsonObject().put("kind", "event").put("event", message.body())));
+    vertx.eventBus().<JsonObject>consumer(options.getAnnounceAddress(),
+      message -> emit(new JsonObject().put("kind", "announce").put("record", message.body())));
+    ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
+      .setAnnounceAddress(options.getAnnounceAddress())
+      .setBackendConfiguration(config));
+    discovery.getRecords(record -> true, true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    emit(new JsonObject().put("kind", "ready").put("pid", ProcessHandle.current().pid()));
+
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      JsonObject command = new JsonObject(line);
+      handle(vertx, discovery, command).onComplete((result, error) -> emit(new JsonObject()
+        .put("kind", error == null ? "done" : "failed")
+        .put("id", command.getValue("id"))
+        .put("result", result)
+        .put("error", error == null ? null : error.getMessage())));
+    }
+    Runtime.getRuntime().halt(0);
+  }
+
+  private static Future<Object> handle(Vertx vertx, ServiceDiscovery discovery, JsonObject command) {
+    switch (command.getString("cmd")) {
+      case "publish":
+        return publish(discovery, command.getString("name"), command.getInteger("count", 1),
+          command.getJsonObject("metadata", new JsonObject()));
+      case "update":
+        return discovery.getRecord(new JsonObject().put("registration", command.getString("registration")))
+          .compose(record -> discovery.update(record.setStatus(Status.valueOf(command.getString("status")))))
+          .map(Record::toJson);
+      case "unpublish":
+        return discovery.unpublish(command.getString("registration")).map(v -> null);
+      case "records":
+        return discovery.getRecords(record -> true, true)
+          .map(records -> new JsonArray(records.stream().map(Record::toJson).toList()));
+      case "close":
+        return vertx.close().map(v -> {
+          emit(new JsonObject().put("kind", "closed"));
+          Runtime.getRuntime().halt(0);
+          return null;
+        });
+      default:
+        return Future.failedFuture("unknown command " + command);
+    }
+  }
+
+  private static Future<Object> publish(ServiceDiscovery discovery, String name, int count, JsonObject metadata) {
+    List<Future<Record>> published = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      published.add(discovery.publish(new Record().setName(name).setType("test")
+        .setMetadata(metadata.copy().put("index", i))
+        .setLocation(new JsonObject().put("endpoint", "http://127.0.0.1:" + (10000 + i)))));
+    }
+    return Future.all(published).map(all -> new JsonArray(published.stream()
+      .map(future -> future.result().getRegistration()).toList()));
+  }
+
+  private static synchronized void emit(JsonObject line) {
+    OUT.println(line.encode());
+  }
+}
