@@ -46,7 +46,7 @@ public final class KeyChange {
     ByteSequence key = kv.getKey();
     KeyLayout.ParsedKey parsed = layout.parse(key);
     if (parsed == null) {
-      return new KeyChange(kind, key, null, null, "the key does not fit {prefix}/{name}/{registration}",
+      return new KeyChange(kind, key, null, null, "the key is not {prefix}/{percent-encoded name}/{registration}",
         kv.getModRevision(), kv.getLease());
     }
     if (kind == Kind.DELETE) {

@@ -41,7 +41,6 @@ public final class LeaseSession {
   private long ttlMs;
   private long lastConfirmedNanos;
   private boolean confirmed = true;
-  private boolean keepAliveInFlight;
   private long keepAliveTimer = -1;
   private PromiseInternal<Long> granting;
   private boolean replacing;
@@ -195,16 +194,18 @@ public final class LeaseSession {
     }
   }
 
+  /**
+   * Sends one keep-alive. Each may take up to a whole TTL (etcd answers a renewal only once it has applied what it
+   * committed, which takes a while under a burst of writes), so several can be in flight: any answer renews.
+   */
   private void keepAlive() {
-    if (keepAliveInFlight || lease == 0) {
+    if (lease == 0) {
       return;
     }
-    keepAliveInFlight = true;
     long kept = lease;
-    connection.call("keep lease " + Long.toHexString(kept) + " alive", Math.max(100, ttlMs / 3),
+    connection.call("keep lease " + Long.toHexString(kept) + " alive", ttlMs,
         () -> connection.lease().keepAliveOnce(kept))
       .onComplete((response, error) -> {
-        keepAliveInFlight = false;
         if (kept != lease) {
           return;
         }

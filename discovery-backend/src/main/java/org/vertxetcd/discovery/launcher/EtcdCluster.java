@@ -118,7 +118,7 @@ public final class EtcdCluster implements AutoCloseable {
      * @throws IllegalStateException when the {@code etcd} or {@code etcdctl} binary cannot be found
      */
     public EtcdCluster build() {
-      String etcd = binary != null ? binary : findBinary("etcd", "ETCD_BINARY");
+      String etcd = binary != null ? requireExecutable(binary, "binary(...)") : findBinary("etcd", "ETCD_BINARY");
       String etcdctl = siblingOrPath(Paths.get(etcd), "etcdctl", "ETCDCTL_BINARY");
       try {
         return new EtcdCluster(this, etcd, etcdctl);
@@ -383,10 +383,7 @@ public final class EtcdCluster implements AutoCloseable {
   private static String findBinary(String name, String variable) {
     String configured = System.getenv(variable);
     if (configured != null && !configured.isBlank()) {
-      if (!Files.isExecutable(Paths.get(configured))) {
-        throw new IllegalStateException(variable + "=" + configured + " is not an executable file");
-      }
-      return configured;
+      return requireExecutable(configured, variable);
     }
     String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     return Stream.concat(Stream.of(path.split(File.pathSeparator)), Stream.of("/usr/bin", "/usr/local/bin"))
@@ -396,6 +393,14 @@ public final class EtcdCluster implements AutoCloseable {
       .map(Path::toString)
       .orElseThrow(() -> new IllegalStateException("The '" + name + "' binary was not found on the PATH: "
         + String.format(INSTALL_HINT, variable)));
+  }
+
+  private static String requireExecutable(String binary, String source) {
+    if (!Files.isExecutable(Paths.get(binary))) {
+      throw new IllegalStateException("'" + binary + "' (from " + source + ") is not an executable etcd binary: "
+        + String.format(INSTALL_HINT, source));
+    }
+    return binary;
   }
 
   private static String siblingOrPath(Path etcd, String name, String variable) {

@@ -1,0 +1,56 @@
+package org.vertxetcd.discovery.support;
+
+import io.vertx.core.Future;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Blocking helpers for test threads (never call them on an event loop).
+ */
+public final class TestSupport {
+
+  private TestSupport() {
+  }
+
+  /**
+   * @param future a future
+   * @param <T>    its type
+   * @return its result, waiting at most 30 seconds
+   */
+  public static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("Expected success, got " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("No result within 30 s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted", e);
+    }
+  }
+
+  /**
+   * @param future a future expected to fail
+   * @return its failure, an {@link EtcdDiscoveryException}
+   */
+  public static EtcdDiscoveryException awaitFailure(Future<?> future) {
+    try {
+      Object result = future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return fail("Expected a failure, got " + result);
+    } catch (ExecutionException e) {
+      return assertInstanceOf(EtcdDiscoveryException.class, e.getCause(), "failure type");
+    } catch (TimeoutException e) {
+      throw new AssertionError("No result within 30 s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("Interrupted", e);
+    }
+  }
+}
