@@ -4,11 +4,10 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.spi.ServiceDiscoveryBackend;
+import org.vertxetcd.discovery.impl.CallerContext;
 import org.vertxetcd.discovery.impl.RegistryManager;
 import org.vertxetcd.discovery.impl.SharedRegistry;
 
@@ -170,9 +169,6 @@ public class EtcdBackendService implements ServiceDiscoveryBackend {
   }
 
   private <T> Future<T> onCallerContext(Future<T> result) {
-    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
-    PromiseInternal<T> promise = caller.promise();
-    result.onComplete(promise);
-    return promise.future();
+    return CallerContext.deliver(vertx, result);
   }
 }

@@ -22,6 +22,7 @@ import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.RegistrySnapshot;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -34,6 +35,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * The registry one Vert.x instance shares among every {@code ServiceDiscovery} created with the same options: one
@@ -118,6 +120,30 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
       return Future.succeededFuture(lookup.get());
     }
     return afterFirstSync(what).map(v -> lookup.get());
+  }
+
+  /**
+   * @return every record the watch applied, with the revision they are at: exactly the state the published events
+   *     have described so far
+   */
+  public Future<RegistrySnapshot> snapshot() {
+    return onContext(() -> afterFirstSync("take a snapshot of the registry").map(v -> {
+      List<Record> applied = new ArrayList<>(cache.size());
+      cache.appliedEntries().forEach(entry -> applied.add(entry.record()));
+      return new SnapshotView(applied, cache.revision());
+    })).map(view -> new RegistrySnapshot(view.records.stream().map(RecordCodec::copy).collect(Collectors.toList()),
+      view.revision));
+  }
+
+  /** The cached records of a snapshot, collected on the registry's context and copied off it. */
+  private static final class SnapshotView {
+    private final List<Record> records;
+    private final long revision;
+
+    SnapshotView(List<Record> records, long revision) {
+      this.records = records;
+      this.revision = revision;
+    }
   }
 
   private Future<Void> afterFirstSync(String what) {

@@ -16,6 +16,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,6 +77,9 @@ public final class DiscoveryNode {
       case "records":
         return discovery.getRecords(record -> true, true)
           .map(records -> new JsonArray(records.stream().map(Record::toJson).toList()));
+      case "churn":
+        return churn(discovery, command.getString("name"), command.getInteger("records"),
+          command.getInteger("concurrency", 16));
       case "close":
         return vertx.close().map(v -> {
           emit(new JsonObject().put("kind", "closed"));
@@ -95,6 +100,37 @@ public final class DiscoveryNode {
     }
     return Future.all(published).map(all -> new JsonArray(published.stream()
       .map(future -> future.result().getRegistration()).toList()));
+  }
+
+  /**
+   * Makes changes as fast as the registry takes them: each record is published, updated twice (metadata, then status)
+   * and unpublished, {@code concurrency} records at a time.
+   *
+   * @return the registrations, each of which went through JOIN, UPDATE, UPDATE, LEAVE
+   */
+  private static Future<Object> churn(ServiceDiscovery discovery, String name, int records, int concurrency) {
+    List<String> registrations = new CopyOnWriteArrayList<>();
+    AtomicInteger remaining = new AtomicInteger(records);
+    List<Future<Void>> chains = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      chains.add(churnNext(discovery, name, remaining, registrations));
+    }
+    return Future.all(chains).map(v -> new JsonArray(List.copyOf(registrations)));
+  }
+
+  private static Future<Void> churnNext(ServiceDiscovery discovery, String name,
+                                        AtomicInteger remaining, List<String> done) {
+    if (remaining.getAndDecrement() <= 0) {
+      return Future.succeededFuture();
+    }
+    return discovery.publish(new Record().setName(name).setMetadata(new JsonObject().put("step", 1)))
+      .compose(record -> discovery.update(record.setMetadata(new JsonObject().put("step", 2))))
+      .compose(record -> discovery.update(record.setStatus(Status.OUT_OF_SERVICE)))
+      .compose(record -> discovery.unpublish(record.getRegistration()).map(record.getRegistration()))
+      .compose(registration -> {
+        done.add(registration);
+        return churnNext(discovery, name, remaining, done);
+      });
   }
 
   private static synchronized void emit(JsonObject line) {

@@ -75,7 +75,7 @@ public final class NodeProcess implements AutoCloseable {
     int id = nextId.incrementAndGet();
     send(command.copy().put("id", id));
     JsonObject reply = awaitLine(command.getString("cmd"), line -> Integer.valueOf(id).equals(line.getInteger("id")),
-      Duration.ofSeconds(30));
+      Duration.ofSeconds(60));
     if (!"done".equals(reply.getString("kind"))) {
       throw new IllegalStateException(name + " failed " + command.encode() + ": " + reply.getString("error"));
     }
@@ -90,6 +90,18 @@ public final class NodeProcess implements AutoCloseable {
   public List<String> publish(String service, int count) {
     JsonArray registrations = (JsonArray) call(new JsonObject().put("cmd", "publish").put("name", service)
       .put("count", count));
+    return registrations.stream().map(String.class::cast).collect(Collectors.toList());
+  }
+
+  /**
+   * @param service     the service name
+   * @param records     how many records to take through JOIN, UPDATE, UPDATE, LEAVE
+   * @param concurrency how many at a time
+   * @return their registration ids
+   */
+  public List<String> churn(String service, int records, int concurrency) {
+    JsonArray registrations = (JsonArray) call(new JsonObject().put("cmd", "churn").put("name", service)
+      .put("records", records).put("concurrency", concurrency));
     return registrations.stream().map(String.class::cast).collect(Collectors.toList());
   }
 
@@ -112,8 +124,13 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Closes Vert.x gracefully (revoking the lease) and waits for the process to exit. */
   public void closeGracefully() {
-    send(new JsonObject().put("cmd", "close"));
+    requestClose();
     awaitExit();
+  }
+
+  /** Asks the node to close Vert.x gracefully and exit, without waiting. */
+  public void requestClose() {
+    send(new JsonObject().put("cmd", "close"));
   }
 
   /** Crashes the node with SIGKILL: its lease is left to expire. */
@@ -161,7 +178,8 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private void awaitExit() {
+  /** Waits up to 30 s for the process to exit. */
+  public void awaitExit() {
     try {
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         throw new IllegalStateException(name + " did not exit within 30 s");

@@ -1,0 +1,129 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.EventRecorder;
+import org.vertxetcd.discovery.support.NodeProcess;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxetcd.discovery.support.TestSupport.await;
+
+/**
+ * Events between separate JVM processes: joins, graceful and violent departures, and a burst of changes from several
+ * writers.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ProcessEventsTest {
+
+  private static final int TTL = 3;
+
+  @RegisterExtension
+  static EtcdExtension etcd = EtcdExtension.members(1);
+
+  private final List<NodeProcess> processes = new ArrayList<>();
+  private JsonObject config;
+  private Vertx subscriber;
+  private EventRecorder events;
+
+  @BeforeEach
+  void setUp() {
+    config = etcd.config(EtcdExtension.newPrefix()).put("ttl", TTL);
+    subscriber = Vertx.vertx();
+    events = EventRecorder.listen(subscriber, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
+    await(EtcdRegistry.create(subscriber, config).snapshot());
+  }
+
+  @AfterEach
+  void tearDown() {
+    processes.forEach(NodeProcess::close);
+    await(subscriber.close());
+  }
+
+  @Test
+  void anotherProcessJoinsThenLeavesWithinASecondOfAGracefulShutdown() throws Exception {
+    NodeProcess node = start("node-a");
+    Set<String> registrations = Set.copyOf(node.publish("greeter", 3));
+    await().atMost(Duration.ofSeconds(5)).until(() -> registrationsOf(RegistryEventType.JOIN).equals(registrations));
+
+    long closing = System.nanoTime();
+    node.requestClose();
+
+    await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(5))
+      .until(() -> registrationsOf(RegistryEventType.LEAVE).equals(registrations));
+    System.out.printf("LEAVEs after a graceful shutdown arrived %d ms after the close command%n",
+      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing));
+    node.awaitExit();
+    assertTrue(events.events().stream().noneMatch(RegistryEvent::local));
+    events.assertInRevisionOrderWithoutDuplicates();
+  }
+
+  @Test
+  void aKilledProcessLeavesWithinTheTtlPlusOneSecond() throws Exception {
+    NodeProcess node = start("node-b");
+    Set<String> registrations = Set.copyOf(node.publish("greeter", 2));
+    await().atMost(Duration.ofSeconds(5)).until(() -> registrationsOf(RegistryEventType.JOIN).equals(registrations));
+
+    long killedAt = System.nanoTime();
+    node.kill();
+
+    await().atMost(Duration.ofSeconds(TTL + 1)).until(() ->
+      registrationsOf(RegistryEventType.LEAVE).equals(registrations));
+    System.out.printf("LEAVEs after SIGKILL arrived %d ms after the kill (TTL %d s)%n",
+      TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt), TTL);
+  }
+
+  @Test
+  void aThousandRapidChangesFromSeveralWritersArriveCompleteOnceAndInOrder() throws Exception {
+    List<NodeProcess> writers = List.of(start("writer-1"), start("writer-2"), start("writer-3"));
+    int recordsPerWriter = 84;
+    List<CompletableFuture<List<String>>> churns = writers.stream()
+      .map(writer -> CompletableFuture.supplyAsync(() -> writer.churn("svc", recordsPerWriter, 16)))
+      .collect(Collectors.toList());
+    Set<String> registrations = new HashSet<>();
+    for (CompletableFuture<List<String>> churn : churns) {
+      registrations.addAll(churn.get(120, TimeUnit.SECONDS));
+    }
+    int expected = writers.size() * recordsPerWriter * 4;
+    assertTrue(expected >= 1000);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.events().size() >= expected);
+    List<RegistryEvent> received = events.events();
+    assertEquals(expected, received.size(), "every change exactly once");
+    EventRecorder.assertInRevisionOrderWithoutDuplicates(received);
+    Map<String, List<RegistryEventType>> history = new LinkedHashMap<>();
+    received.forEach(event -> history.computeIfAbsent(event.registration(), r -> new ArrayList<>()).add(event.type()));
+    assertEquals(registrations, history.keySet());
+    List<RegistryEventType> lifecycle = List.of(RegistryEventType.JOIN, RegistryEventType.UPDATE,
+      RegistryEventType.UPDATE, RegistryEventType.LEAVE);
+    history.forEach((registration, types) -> assertEquals(lifecycle, types, registration));
+  }
+
+  private NodeProcess start(String name) throws Exception {
+    NodeProcess node = NodeProcess.start(name, config);
+    processes.add(node);
+    return node;
+  }
+
+  private Set<String> registrationsOf(RegistryEventType type) {
+    return events.events(type).stream().map(RegistryEvent::registration).collect(Collectors.toSet());
+  }
+}
