@@ -64,6 +64,7 @@ public final class RecordCache {
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LocalWrite> localWrites = new ConcurrentHashMap<>();
   private volatile long revision;
+  private long newestLocalWrite;
 
   /** @return the last revision the watch applied */
   public long revision() {
@@ -124,6 +125,11 @@ public final class RecordCache {
     return records;
   }
 
+  /** @return the revision of this node's latest write: once the watch reaches it, the view holds all of them */
+  public long newestLocalWrite() {
+    return newestLocalWrite;
+  }
+
   /** @return the number of records the watch applied */
   public int size() {
     return entries.size();
@@ -148,6 +154,7 @@ public final class RecordCache {
    * @param revision     the revision etcd assigned to the write
    */
   public void recordLocalWrite(String registration, Entry entry, long revision) {
+    newestLocalWrite = Math.max(newestLocalWrite, revision);
     if (revision > this.revision) {
       localWrites.merge(registration, new LocalWrite(entry, revision),
         (older, newer) -> newer.revision >= older.revision ? newer : older);

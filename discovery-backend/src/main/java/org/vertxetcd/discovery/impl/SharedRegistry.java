@@ -32,6 +32,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -66,6 +67,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   private final LeaseSession lease;
   private final BadKeys badKeys = new BadKeys();
   private final PromiseInternal<Void> firstSync;
+  private final TreeMap<Long, List<Promise<Void>>> revisionWaiters = new TreeMap<>();
   private volatile Throwable lastSyncError;
   private final long cleanUpTimer;
   private volatile boolean closed;
@@ -124,10 +126,12 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
 
   /**
    * @return every record the watch applied, with the revision they are at: exactly the state the published events
-   *     have described so far
+   *     have described so far. It waits for the watch to deliver this node's own completed writes, so that a snapshot
+   *     reads this node's writes like every other lookup.
    */
   public Future<RegistrySnapshot> snapshot() {
-    return onContext(() -> afterFirstSync("take a snapshot of the registry").map(v -> {
+    String what = "take a snapshot of the registry";
+    return onContext(() -> afterFirstSync(what).compose(v -> whenApplied(cache.newestLocalWrite(), what)).map(v -> {
       List<Record> applied = new ArrayList<>(cache.size());
       cache.appliedEntries().forEach(entry -> applied.add(entry.record()));
       return new SnapshotView(applied, cache.revision());
@@ -480,6 +484,22 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   private void advanceTo(long revision) {
     cache.advanceTo(revision);
     own.forgetUpTo(revision);
+    while (!revisionWaiters.isEmpty() && revisionWaiters.firstKey() <= revision) {
+      revisionWaiters.pollFirstEntry().getValue().forEach(waiter -> waiter.tryComplete());
+    }
+  }
+
+  /** Completes once the watch applied {@code revision}; on the registry's context. */
+  private Future<Void> whenApplied(long revision, String what) {
+    if (revision <= cache.revision()) {
+      return context.succeededFuture();
+    }
+    Promise<Void> applied = context.promise();
+    revisionWaiters.computeIfAbsent(revision, r -> new ArrayList<>()).add(applied);
+    return applied.future().timeout(options.getRequestTimeout(), TimeUnit.MILLISECONDS).recover(error ->
+      context.failedFuture(new EtcdDiscoveryException(closed ? Reason.CLOSED : Reason.TIMEOUT, "Cannot " + what
+        + ": the watch has not delivered revision " + revision + " within " + options.getRequestTimeout() + " ms",
+        lastSyncError)));
   }
 
   /** Why a listed key cannot be applied, or {@code null} when it can. */
@@ -670,6 +690,9 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
         closed = true;
         context.owner().cancelTimer(cleanUpTimer);
         firstSync.tryFail(EtcdConnection.closedError("sync the registry"));
+        revisionWaiters.values().forEach(waiters -> waiters.forEach(waiter ->
+          waiter.tryFail(EtcdConnection.closedError("wait for the watch"))));
+        revisionWaiters.clear();
         watcher.close();
         closing = lease.close().eventually(() -> {
           connection.close();
