@@ -39,6 +39,9 @@ public class EtcdBackendOptions {
   /** Default address of the typed change events: {@value}. */
   public static final String DEFAULT_EVENTS_ADDRESS = "vertx.discovery.etcd.events";
 
+  /** Default address of the registry's state changes (lease lost and restored, view stale and fresh): {@value}. */
+  public static final String DEFAULT_STATE_ADDRESS = "vertx.discovery.etcd.state";
+
   /** Default time in milliseconds an etcd request may take before it fails: {@value}. */
   public static final long DEFAULT_REQUEST_TIMEOUT = 5_000;
 
@@ -50,18 +53,20 @@ public class EtcdBackendOptions {
   static final String TTL = "ttl";
   static final String ANNOUNCE_ADDRESS = "announceAddress";
   static final String EVENTS_ADDRESS = "eventsAddress";
+  static final String STATE_ADDRESS = "stateAddress";
   static final String REQUEST_TIMEOUT = "requestTimeout";
   static final String MAX_REQUEST_BYTES = "maxRequestBytes";
 
   /** Keys of the JSON form, plus the key Vert.x uses to select the backend. */
   private static final List<String> KNOWN_KEYS = List.of("backend-name", ENDPOINTS, PREFIX, TTL, ANNOUNCE_ADDRESS,
-    EVENTS_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES);
+    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES);
 
   private List<String> endpoints;
   private String prefix;
   private int ttl;
   private String announceAddress;
   private String eventsAddress;
+  private String stateAddress;
   private long requestTimeout;
   private int maxRequestBytes;
 
@@ -74,6 +79,7 @@ public class EtcdBackendOptions {
     ttl = DEFAULT_TTL;
     announceAddress = DEFAULT_ANNOUNCE_ADDRESS;
     eventsAddress = DEFAULT_EVENTS_ADDRESS;
+    stateAddress = DEFAULT_STATE_ADDRESS;
     requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   }
@@ -89,6 +95,7 @@ public class EtcdBackendOptions {
     ttl = other.ttl;
     announceAddress = other.announceAddress;
     eventsAddress = other.eventsAddress;
+    stateAddress = other.stateAddress;
     requestTimeout = other.requestTimeout;
     maxRequestBytes = other.maxRequestBytes;
   }
@@ -107,6 +114,7 @@ public class EtcdBackendOptions {
     reader.integer(TTL).ifPresent(this::setTtl);
     reader.string(ANNOUNCE_ADDRESS).ifPresent(this::setAnnounceAddress);
     reader.string(EVENTS_ADDRESS).ifPresent(this::setEventsAddress);
+    reader.string(STATE_ADDRESS).ifPresent(this::setStateAddress);
     reader.longValue(REQUEST_TIMEOUT).ifPresent(this::setRequestTimeout);
     reader.integer(MAX_REQUEST_BYTES).ifPresent(this::setMaxRequestBytes);
   }
@@ -123,6 +131,7 @@ public class EtcdBackendOptions {
       .put(TTL, ttl)
       .put(ANNOUNCE_ADDRESS, announceAddress)
       .put(EVENTS_ADDRESS, eventsAddress)
+      .put(STATE_ADDRESS, stateAddress)
       .put(REQUEST_TIMEOUT, requestTimeout)
       .put(MAX_REQUEST_BYTES, maxRequestBytes);
   }
@@ -146,6 +155,7 @@ public class EtcdBackendOptions {
     }
     requireAddress(ANNOUNCE_ADDRESS, announceAddress);
     requireAddress(EVENTS_ADDRESS, eventsAddress);
+    requireAddress(STATE_ADDRESS, stateAddress);
     if (requestTimeout < 1) {
       throw invalid(REQUEST_TIMEOUT, "must be at least 1 millisecond, was " + requestTimeout);
     }
@@ -299,6 +309,26 @@ public class EtcdBackendOptions {
    */
   public EtcdBackendOptions setEventsAddress(String eventsAddress) {
     this.eventsAddress = eventsAddress;
+    return this;
+  }
+
+  /**
+   * @return the address where the registry's state changes are published
+   */
+  public String getStateAddress() {
+    return stateAddress;
+  }
+
+  /**
+   * Sets where the registry publishes its state changes, local-only ({@code stateAddress}, default
+   * {@value #DEFAULT_STATE_ADDRESS}): lease lost, unconfirmed, confirmed and restored; view stale and fresh. Each
+   * message is {@code {"change":"LEASE_LOST","reason":"...","health":{...}}} (see {@link RegistryHealth}).
+   *
+   * @param stateAddress the event-bus address
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setStateAddress(String stateAddress) {
+    this.stateAddress = stateAddress;
     return this;
   }
 

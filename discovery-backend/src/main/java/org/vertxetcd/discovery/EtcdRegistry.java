@@ -59,6 +59,12 @@ public interface EtcdRegistry {
   Future<RegistrySubscription> subscribe(Handler<RegistryEvent> handler);
 
   /**
+   * @return the registry's current state, at once (for health checks); changes are also published on the
+   *     {@code stateAddress}
+   */
+  RegistryHealth health();
+
+  /**
    * Releases this handle. When no handle or backend of this Vert.x instance and configuration uses the registry any
    * more, it revokes its lease (this node's records leave at once) and closes its etcd client.
    *

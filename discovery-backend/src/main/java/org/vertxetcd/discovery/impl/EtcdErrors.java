@@ -65,6 +65,18 @@ public final class EtcdErrors {
   }
 
   /**
+   * @param error any error from a jetcd call or of this library
+   * @return whether trying again may succeed: the call timed out, or etcd was unavailable (no leader, leader
+   *     changed, member unreachable)
+   */
+  public static boolean isTransient(Throwable error) {
+    if (error instanceof EtcdDiscoveryException && ((EtcdDiscoveryException) error).reason() == Reason.TIMEOUT) {
+      return true;
+    }
+    return code(error) == Status.Code.UNAVAILABLE;
+  }
+
+  /**
    * @param error     any error from a jetcd call
    * @param what      what was being done, e.g. "store record 'greeter' (5f1c...)"
    * @param endpoints the endpoints of the registry, for the message

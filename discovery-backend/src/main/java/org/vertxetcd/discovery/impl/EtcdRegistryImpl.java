@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.RegistrySnapshot;
 import org.vertxetcd.discovery.RegistrySubscription;
 
@@ -71,6 +72,11 @@ public final class EtcdRegistryImpl implements EtcdRegistry {
         }));
     });
     return CallerContext.deliver(vertx, subscribed.future());
+  }
+
+  @Override
+  public RegistryHealth health() {
+    return reference.registry().health();
   }
 
   @Override

@@ -2,16 +2,18 @@ package org.vertxetcd.discovery.impl;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.Status;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.RegistryEventType;
 
 /**
- * Publishes the registry's changes on this node's event bus: every change as a typed {@link RegistryEvent}, and the
+ * Publishes the registry's changes on this node's event bus: every change as a typed {@link RegistryEvent}, the
  * changes Vert.x's {@code ServiceDiscovery} did not announce itself (remote changes, expirations, re-registrations)
- * in its announcement format.
+ * in its announcement format, and the registry's own state changes.
  * <p>
  * Both are published local-only: every node watches etcd and publishes to its own verticles, so a clustered event
  * bus must not deliver one change once per member.
@@ -23,6 +25,7 @@ public final class EventPublisher {
   private final Vertx vertx;
   private final String eventsAddress;
   private final String announceAddress;
+  private final String stateAddress;
 
   /**
    * @param vertx   the application's Vert.x instance
@@ -32,6 +35,19 @@ public final class EventPublisher {
     this.vertx = vertx;
     this.eventsAddress = options.getEventsAddress();
     this.announceAddress = options.getAnnounceAddress();
+    this.stateAddress = options.getStateAddress();
+  }
+
+  /**
+   * @param change what changed
+   * @param reason why, {@code null} when it is good news
+   * @param health the state after the change
+   */
+  public void publishState(RegistryHealth.Change change, String reason, RegistryHealth health) {
+    vertx.eventBus().publish(stateAddress, new JsonObject()
+      .put("change", change.name())
+      .put("reason", reason)
+      .put("health", health.toJson()), LOCAL_ONLY);
   }
 
   /**

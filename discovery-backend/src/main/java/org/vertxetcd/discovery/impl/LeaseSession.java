@@ -22,6 +22,22 @@ public final class LeaseSession {
   /** Receives the lease's lifecycle, on the registry's context. */
   public interface Listener {
     /**
+     * etcd reported the lease gone: the node's records have been deleted. A new lease is being granted.
+     *
+     * @param lease the lost lease
+     * @param why   what etcd said
+     */
+    void onLeaseLost(long lease, String why);
+
+    /**
+     * Whether etcd confirmed the lease within its TTL changed.
+     *
+     * @param confirmed {@code false} when no keep-alive was answered for a whole TTL: the records may have expired
+     * @param why       the last keep-alive error when unconfirmed
+     */
+    void onLeaseConfirmation(boolean confirmed, String why);
+
+    /**
      * A lease was granted.
      *
      * @param lease        the new lease
@@ -37,13 +53,14 @@ public final class LeaseSession {
   private final Listener listener;
   private final Backoff backoff = new Backoff(100, 5_000);
 
-  private long lease;
+  private volatile long lease;
   private long ttlMs;
   private long lastConfirmedNanos;
   private boolean confirmed = true;
   private long keepAliveTimer = -1;
   private PromiseInternal<Long> granting;
   private boolean replacing;
+  private boolean grantFailureReported;
   private boolean closed;
 
   /**
@@ -60,11 +77,6 @@ public final class LeaseSession {
   /** @return the current lease, 0 when none is granted */
   public long id() {
     return lease;
-  }
-
-  /** @return whether etcd answered a keep-alive within the last TTL (or no lease is held) */
-  public boolean isConfirmed() {
-    return confirmed;
   }
 
   /**
@@ -98,7 +110,9 @@ public final class LeaseSession {
       + "again", Long.toHexString(lostLease), why);
     lease = 0;
     stopKeepAlive();
+    confirmed = true;
     replacing = true;
+    listener.onLeaseLost(lostLease, why);
     current();
   }
 
@@ -164,11 +178,16 @@ public final class LeaseSession {
       }
       if (error != null) {
         long delay = backoff.next();
-        LOG.warn("Could not grant an etcd lease ({}); retrying in {} ms", error.getMessage(), delay);
+        if (!grantFailureReported) {
+          grantFailureReported = true;
+          LOG.warn("Could not grant an etcd lease ({}); retrying with backoff until etcd answers", error.getMessage());
+        }
+        LOG.debug("Retrying to grant a lease in {} ms", delay);
         context.setTimer(delay, id -> grant());
         return;
       }
       backoff.reset();
+      grantFailureReported = false;
       lease = response.getID();
       ttlMs = response.getTTL() * 1000;
       confirm(lease);
@@ -217,6 +236,7 @@ public final class LeaseSession {
           LOG.warn("etcd has not confirmed lease {} for a whole TTL ({}): this node's records may have expired; "
             + "they are registered again as soon as etcd answers", Long.toHexString(kept), error.getMessage());
           confirmed = false;
+          listener.onLeaseConfirmation(false, error.getMessage());
         }
       });
   }
@@ -226,8 +246,9 @@ public final class LeaseSession {
       lastConfirmedNanos = System.nanoTime();
       if (!confirmed) {
         LOG.info("etcd confirmed lease {} again: this node's records were kept", Long.toHexString(lease));
+        confirmed = true;
+        listener.onLeaseConfirmation(true, null);
       }
-      confirmed = true;
     }
   }
 

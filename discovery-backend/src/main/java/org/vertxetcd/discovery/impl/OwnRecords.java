@@ -64,6 +64,11 @@ public final class OwnRecords {
     return records.get(registration);
   }
 
+  /** @return how many records this node holds */
+  public int size() {
+    return records.size();
+  }
+
   /** @return a snapshot of the held records */
   public List<Record> all() {
     return List.copyOf(records.values());

@@ -10,6 +10,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,7 +184,7 @@ public final class RegistryWatcher {
 
   private void retry(Throwable error, Runnable attempt) {
     long delay = backoff.next();
-    LOG.warn("Lost touch with etcd at {} ({}); retrying in {} ms", connection.options().getEndpoints(),
+    LOG.debug("Lost touch with etcd at {} ({}); retrying in {} ms", connection.options().getEndpoints(),
       EtcdErrors.unwrap(error).getMessage(), delay);
     context.setTimer(delay, id -> attempt.run());
   }
@@ -202,29 +203,34 @@ public final class RegistryWatcher {
   }
 
   private Future<Snapshot> listAll() {
-    return listPage(layout.rangeStart(), 0, new ArrayList<>(), PAGE_SIZE);
+    Promise<Snapshot> listed = context.promise();
+    listPage(layout.rangeStart(), 0, new ArrayList<>(), PAGE_SIZE, listed);
+    return listed.future();
   }
 
-  private Future<Snapshot> listPage(ByteSequence from, long revision, List<KeyChange> keys, int pageSize) {
+  /** Reads one page and starts the next from its completion: no future chain grows with the number of pages. */
+  private void listPage(ByteSequence from, long revision, List<KeyChange> keys, int pageSize, Promise<Snapshot> listed) {
     GetOption option = GetOption.builder()
       .withRange(layout.rangeEnd())
       .withLimit(pageSize)
       .withRevision(revision)
       .build();
-    return connection.call("list the registry", () -> connection.kv().get(from, option).thenApply(this::decodePage))
-      .compose(page -> {
-        keys.addAll(page.keys);
-        long listRevision = revision == 0 ? page.revision : revision;
-        if (!page.more) {
-          return Future.succeededFuture(new Snapshot(keys, listRevision));
-        }
-        return listPage(after(page.lastKey), listRevision, keys, pageSize);
-      }, error -> {
-        if (EtcdErrors.code(error) == Status.Code.RESOURCE_EXHAUSTED && pageSize > 1) {
+    connection.call("list the registry", () -> connection.kv().get(from, option).thenApply(this::decodePage))
+      .onComplete((page, error) -> {
+        if (error == null) {
+          keys.addAll(page.keys);
+          long listRevision = revision == 0 ? page.revision : revision;
+          if (page.more) {
+            listPage(after(page.lastKey), listRevision, keys, pageSize, listed);
+          } else {
+            listed.complete(new Snapshot(keys, listRevision));
+          }
+        } else if (EtcdErrors.code(error) == Status.Code.RESOURCE_EXHAUSTED && pageSize > 1) {
           // A page of large records exceeded gRPC's inbound message limit: ask for fewer at a time.
-          return listPage(from, revision, keys, pageSize / 2);
+          listPage(from, revision, keys, pageSize / 2, listed);
+        } else {
+          listed.fail(error);
         }
-        return Future.failedFuture(error);
       });
   }
 

@@ -1,0 +1,140 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The state of a node's registry, for health checks and dashboards: whether its view follows etcd and whether its
+ * lease (so its records) is known to be alive. Changes are also published on the {@code stateAddress}.
+ * <pre>
+ * healthChecks.register("etcd-discovery", promise -&gt; {
+ *   RegistryHealth health = registry.health();
+ *   promise.complete(health.healthy() ? Status.OK(health.toJson()) : Status.KO(health.toJson()));
+ * });
+ * </pre>
+ */
+public final class RegistryHealth {
+
+  /** Whether the node's view follows etcd. */
+  public enum ViewState {
+    /** The first list has not completed yet: lookups wait. */
+    SYNCING,
+    /** The watch follows etcd. */
+    FRESH,
+    /** The watch is broken (etcd unreachable, no leader): lookups answer from the last good view. */
+    STALE
+  }
+
+  /** Whether the node's records are known to be registered. */
+  public enum LeaseState {
+    /** The node has registered nothing yet, so it holds no lease. */
+    NONE,
+    /** etcd confirmed the lease within its TTL. */
+    ALIVE,
+    /** etcd has not confirmed the lease for a whole TTL: the records may have expired. */
+    UNCONFIRMED,
+    /** etcd reported the lease gone; a new one is granted and the records are registered again. */
+    LOST
+  }
+
+  /** What changed, as published on the {@code stateAddress}. */
+  public enum Change {
+    /** The view stopped following etcd. */
+    VIEW_STALE,
+    /** The view follows etcd again (or for the first time). */
+    VIEW_FRESH,
+    /** No keep-alive was confirmed for a whole TTL. */
+    LEASE_UNCONFIRMED,
+    /** etcd confirmed a lease that was unconfirmed: the records were kept. */
+    LEASE_CONFIRMED,
+    /** etcd reported the lease gone: the node's records were deleted. */
+    LEASE_LOST,
+    /** A new lease is granted and every record of the node is registered again. */
+    LEASE_RESTORED
+  }
+
+  private final ViewState view;
+  private final LeaseState lease;
+  private final long leaseId;
+  private final long revision;
+  private final int records;
+  private final int ownRecords;
+  private final String lastError;
+
+  /**
+   * @param view       whether the view follows etcd
+   * @param lease      whether the lease is known to be alive
+   * @param leaseId    the current lease, 0 for none
+   * @param revision   the last etcd revision the view applied
+   * @param records    the records in the view
+   * @param ownRecords the records this node registered
+   * @param lastError  the last error met while talking to etcd; kept only while not {@link #healthy()}
+   */
+  public RegistryHealth(ViewState view, LeaseState lease, long leaseId, long revision, int records, int ownRecords,
+                        String lastError) {
+    this.view = view;
+    this.lease = lease;
+    this.leaseId = leaseId;
+    this.revision = revision;
+    this.records = records;
+    this.ownRecords = ownRecords;
+    this.lastError = healthy() ? null : lastError;
+  }
+
+  /** @return whether the view follows etcd and the node's records are known to be registered */
+  public boolean healthy() {
+    return view == ViewState.FRESH && (lease == LeaseState.NONE || lease == LeaseState.ALIVE);
+  }
+
+  /** @return whether the view follows etcd */
+  public ViewState view() {
+    return view;
+  }
+
+  /** @return whether the node's records are known to be registered */
+  public LeaseState lease() {
+    return lease;
+  }
+
+  /** @return the current lease id, 0 for none */
+  public long leaseId() {
+    return leaseId;
+  }
+
+  /** @return the last etcd revision the view applied */
+  public long revision() {
+    return revision;
+  }
+
+  /** @return the number of records in the view */
+  public int records() {
+    return records;
+  }
+
+  /** @return the number of records this node registered */
+  public int ownRecords() {
+    return ownRecords;
+  }
+
+  /** @return the last error met while talking to etcd, {@code null} when things are fine */
+  public String lastError() {
+    return lastError;
+  }
+
+  /** @return the JSON form, as published on the {@code stateAddress} under {@code health} */
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("healthy", healthy())
+      .put("view", view.name())
+      .put("lease", lease.name())
+      .put("leaseId", Long.toHexString(leaseId))
+      .put("revision", revision)
+      .put("records", records)
+      .put("ownRecords", ownRecords)
+      .put("lastError", lastError);
+  }
+
+  @Override
+  public String toString() {
+    return "RegistryHealth" + toJson().encode();
+  }
+}

@@ -1,0 +1,153 @@
+package org.vertxetcd.discovery.impl;
+
+import io.vertx.servicediscovery.Record;
+import org.vertxetcd.discovery.RegistryEventType;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies what etcd reports to the view, in revision order, and publishes one event per change: each watched change
+ * as it comes, and for a full list (after a compaction) the difference between the view and the list.
+ * <p>
+ * Runs on the registry's context.
+ */
+public final class ChangeApplier {
+
+  private final KeyLayout layout;
+  private final RecordCache cache;
+  private final OwnRecords own;
+  private final LeaseSession lease;
+  private final EventPublisher publisher;
+  private final Recovery recovery;
+  private final BadKeys badKeys = new BadKeys();
+
+  /**
+   * @param layout    the key layout
+   * @param cache     the view
+   * @param own       the records this node holds and its writes in flight
+   * @param lease     this node's lease
+   * @param publisher publishes the events
+   * @param recovery  told when one of this node's records is deleted by someone else
+   */
+  public ChangeApplier(KeyLayout layout, RecordCache cache, OwnRecords own, LeaseSession lease,
+                       EventPublisher publisher, Recovery recovery) {
+    this.layout = layout;
+    this.cache = cache;
+    this.own = own;
+    this.lease = lease;
+    this.publisher = publisher;
+    this.recovery = recovery;
+  }
+
+  /**
+   * Brings the view to a full list of the prefix.
+   *
+   * @param keys     every key, in key order
+   * @param revision the revision of the list
+   * @param publish  whether to publish the differences as events (not for the first list)
+   */
+  public void applyList(List<KeyChange> keys, long revision, boolean publish) {
+    Map<String, KeyChange> listed = new HashMap<>();
+    Set<String> bad = new HashSet<>();
+    for (KeyChange key : keys) {
+      String problem = problemOf(key, listed.get(key.parsed() == null ? null : key.parsed().registration()));
+      if (problem == null) {
+        listed.put(key.parsed().registration(), key);
+      } else {
+        bad.add(key.displayKey());
+        badKeys.report(key.displayKey(), problem);
+      }
+    }
+    badKeys.retainOnly(bad);
+    List<KeyChange> differences = new ArrayList<>();
+    listed.forEach((registration, key) -> {
+      RecordCache.Entry known = cache.applied(registration);
+      if (known == null || known.modRevision() != key.modRevision()
+        || !known.record().getName().equals(key.parsed().name())) {
+        differences.add(key);
+      }
+    });
+    for (RecordCache.Entry entry : cache.appliedEntries()) {
+      KeyChange listedKey = listed.get(entry.record().getRegistration());
+      if (listedKey == null || !listedKey.parsed().name().equals(entry.record().getName())) {
+        differences.add(KeyChange.deleted(layout, new KeyLayout.ParsedKey(entry.record().getName(),
+          entry.record().getRegistration()), revision));
+      }
+    }
+    // Leaves first within a revision, so that a record that moved to another key leaves before it joins again.
+    differences.sort(Comparator.comparingLong(KeyChange::modRevision)
+      .thenComparing(change -> change.kind() == KeyChange.Kind.PUT));
+    differences.forEach(change -> apply(change, publish));
+  }
+
+  /**
+   * Applies the changes of one watch response.
+   *
+   * @param changes the changes, in revision order
+   */
+  public void applyChanges(List<KeyChange> changes) {
+    for (KeyChange change : changes) {
+      // A watch re-created after an error may repeat what was applied: exactly once means skipping it.
+      if (change.modRevision() > cache.revision()) {
+        KeyLayout.ParsedKey parsed = change.parsed();
+        RecordCache.Entry known = parsed == null ? null : cache.applied(parsed.registration());
+        boolean otherName = known != null && !known.record().getName().equals(parsed.name());
+        if (parsed != null && !otherName) {
+          apply(change, true);
+        } else if (change.kind() == KeyChange.Kind.PUT) {
+          badKeys.report(change.displayKey(), otherName ? usedBy(known.record()) : change.problem());
+        } else {
+          badKeys.clear(change.displayKey());
+        }
+      }
+    }
+  }
+
+  /** Why a listed key cannot be applied, or {@code null} when it can. */
+  private static String problemOf(KeyChange key, KeyChange listedWithSameRegistration) {
+    if (key.parsed() != null && listedWithSameRegistration != null) {
+      return usedBy(listedWithSameRegistration.record());
+    }
+    return key.problem();
+  }
+
+  private static String usedBy(Record owner) {
+    return "registration " + owner.getRegistration() + " is already used by a record of service '" + owner.getName()
+      + "'";
+  }
+
+  /** Applies a change of a key that belongs to the layout, publishing its event. */
+  private void apply(KeyChange change, boolean publish) {
+    String registration = change.parsed().registration();
+    Record record = change.record();
+    if (record == null && change.kind() == KeyChange.Kind.PUT) {
+      badKeys.report(change.displayKey(), change.problem());
+    } else {
+      badKeys.clear(change.displayKey());
+    }
+    RecordCache.Entry previous = cache.apply(registration,
+      record == null ? null : new RecordCache.Entry(record, change.modRevision(), change.lease()));
+    if (record == null && previous == null) {
+      return;
+    }
+    if (record != null && own.holds(registration) && change.lease() == lease.id()) {
+      // Another client may have updated this node's record: register that version after a lease loss.
+      own.hold(record);
+    }
+    OwnRecords.Origin origin = own.attribute(registration, change.kind(), change.modRevision());
+    if (publish) {
+      RegistryEventType type = record == null ? RegistryEventType.LEAVE
+        : previous == null ? RegistryEventType.JOIN : RegistryEventType.UPDATE;
+      publisher.publish(type, record == null ? previous.record() : record, change.modRevision(), origin);
+    }
+    if (record == null && origin == OwnRecords.Origin.REMOTE && own.holds(registration)) {
+      recovery.onOwnRecordDeleted(registration, previous);
+    }
+  }
+}

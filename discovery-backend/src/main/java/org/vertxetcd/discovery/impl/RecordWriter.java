@@ -1,0 +1,368 @@
+package org.vertxetcd.discovery.impl;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.servicediscovery.Record;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+/**
+ * The registry's writes: store, update and remove, each a single etcd transaction that can be sent again safely.
+ * <p>
+ * An etcd request can stall without an answer (a proposal dropped during a leader election waits for etcd's own
+ * timeout) or be applied although its answer is lost. So each write is tried with a short deadline and repeated until
+ * the request timeout, and each transaction tells from etcd's answer whether an earlier try already did the work:
+ * store is put-if-absent, update is compare-and-swap on the key's revision, remove is delete-if-present.
+ * <p>
+ * Runs on the registry's context.
+ */
+public final class RecordWriter {
+
+  /** Bytes a put request adds around its key and value (protobuf framing, lease id). */
+  private static final int REQUEST_OVERHEAD_BYTES = 64;
+  private static final long SHORTEST_ATTEMPT_MS = 500;
+
+  private final ContextInternal context;
+  private final EtcdBackendOptions options;
+  private final EtcdConnection connection;
+  private final KeyLayout layout;
+  private final RecordCache cache;
+  private final OwnRecords own;
+  private final LeaseSession lease;
+  private final Function<String, Future<Void>> afterFirstSync;
+
+  /**
+   * @param context        the registry's context
+   * @param connection     the etcd connection
+   * @param layout         the key layout
+   * @param cache          the view, for this node's own writes and the keys of known records
+   * @param own            the records this node holds and its writes in flight
+   * @param lease          this node's lease
+   * @param afterFirstSync waits for the view's first sync, failing with the given description of the operation
+   */
+  public RecordWriter(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
+                      OwnRecords own, LeaseSession lease, Function<String, Future<Void>> afterFirstSync) {
+    this.context = context;
+    this.options = connection.options();
+    this.connection = connection;
+    this.layout = layout;
+    this.cache = cache;
+    this.own = own;
+    this.lease = lease;
+    this.afterFirstSync = afterFirstSync;
+  }
+
+  /**
+   * Registers a record under this node's lease, with a new registration id.
+   *
+   * @param record the record, with a name and without registration
+   * @return the stored copy of the record, with its registration id
+   */
+  public Future<Record> store(Record record) {
+    if (record == null || record.getName() == null || record.getName().isEmpty()) {
+      return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD,
+        "Cannot store the record: it has no name"));
+    }
+    if (record.getRegistration() != null) {
+      return context.failedFuture(new EtcdDiscoveryException(Reason.ALREADY_REGISTERED, "Cannot store record '"
+        + record.getName() + "': it is already registered as " + record.getRegistration()
+        + " (use update to change it)"));
+    }
+    Record stored = RecordCodec.copy(record).setRegistration(UUID.randomUUID().toString());
+    String what = "store record '" + stored.getName() + "' (" + stored.getRegistration() + ")";
+    byte[] value;
+    try {
+      value = encodeWithinLimit(stored, what);
+    } catch (EtcdDiscoveryException e) {
+      return context.failedFuture(e);
+    }
+    Deadline deadline = Deadline.after(options.getRequestTimeout());
+    own.hold(stored);
+    OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), KeyChange.Kind.PUT,
+      OwnRecords.Origin.CALL);
+    return retrying(deadline, what, attempt -> putIfAbsent(stored, value, pending, deadline, what))
+      .map(stored)
+      .onFailure(error -> {
+        own.abandon(pending);
+        own.release(stored.getRegistration());
+      });
+  }
+
+  private Future<Void> putIfAbsent(Record stored, byte[] value, OwnRecords.PendingWrite pending, Deadline deadline,
+                                   String what) {
+    String registration = stored.getRegistration();
+    ByteSequence key = layout.key(stored.getName(), registration);
+    return lease.current().timeout(deadline.remainingMs(), TimeUnit.MILLISECONDS)
+      .recover(error -> context.failedFuture(deadlineError(what, "no etcd lease could be granted", error)))
+      .compose(leaseId -> connection.call(what, attemptTimeout(deadline), () -> connection.kv().txn()
+          .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+          .Then(Op.put(key, ByteSequence.from(value), PutOption.builder().withLeaseId(leaseId).build()))
+          .Else(Op.get(key, GetOption.DEFAULT))
+          .commit())
+        .compose(response -> {
+          KeyValue current = firstKeyValue(response);
+          long revision;
+          if (response.isSucceeded()) {
+            revision = response.getHeader().getRevision();
+          } else if (current.getLease() == leaseId && Arrays.equals(current.getValue().getBytes(), value)) {
+            revision = current.getModRevision();
+          } else {
+            return context.failedFuture(new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what
+              + ": its key already holds another record"));
+          }
+          own.confirmed(pending, revision);
+          cache.recordLocalWrite(registration, new RecordCache.Entry(stored, revision, leaseId), revision);
+          return context.<Void>succeededFuture();
+        }, error -> {
+          if (EtcdErrors.isLeaseNotFound(error)) {
+            // The next attempt waits for the lease that replaces it.
+            lease.lost(leaseId, "a put bound to it failed: " + error.getMessage());
+          }
+          return context.failedFuture(error);
+        }));
+  }
+
+  /**
+   * Replaces an existing record. The key keeps the lease it has, so updating another node's record does not take it
+   * over.
+   *
+   * @param record the record, with the registration id of an existing record and the same name
+   * @return completes when etcd applied the update
+   */
+  public Future<Void> update(Record record) {
+    if (record == null || record.getRegistration() == null) {
+      return context.failedFuture(new EtcdDiscoveryException(Reason.UNKNOWN_REGISTRATION,
+        "Cannot update the record: it has no registration id (store it first)"));
+    }
+    if (record.getName() == null || record.getName().isEmpty()) {
+      return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot update record "
+        + record.getRegistration() + ": it has no name"));
+    }
+    Record updated = RecordCodec.copy(record);
+    String what = "update record '" + record.getName() + "' (" + record.getRegistration() + ")";
+    byte[] value;
+    try {
+      value = encodeWithinLimit(updated, what);
+    } catch (EtcdDiscoveryException e) {
+      return context.failedFuture(e);
+    }
+    Deadline deadline = Deadline.after(options.getRequestTimeout());
+    return afterFirstSync.apply(what).compose(v -> {
+      RecordCache.Entry known = cache.current(updated.getRegistration());
+      if (known != null && !known.record().getName().equals(updated.getName())) {
+        return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot " + what
+          + ": it is registered under the name '" + known.record().getName() + "' and a record's name cannot change "
+          + "(remove it and store a new one)"));
+      }
+      OwnRecords.PendingWrite pending = own.expect(updated.getRegistration(), KeyChange.Kind.PUT,
+        OwnRecords.Origin.CALL);
+      ExpectedKey expected = known == null ? new ExpectedKey(-1, 0) : new ExpectedKey(known.modRevision(),
+        known.lease());
+      return retrying(deadline, what, attempt -> compareAndSwap(updated, value, expected, pending, deadline, what))
+        .onSuccess(done -> {
+          if (own.holds(updated.getRegistration())) {
+            own.hold(updated);
+          }
+        })
+        .onFailure(error -> own.abandon(pending));
+    });
+  }
+
+  /** The revision and lease a compare-and-swap expects the key to have; a conflict updates them. */
+  private static final class ExpectedKey {
+    private long modRevision;
+    private long lease;
+
+    ExpectedKey(long modRevision, long lease) {
+      this.modRevision = modRevision;
+      this.lease = lease;
+    }
+  }
+
+  /** The key changed under a compare-and-swap: the next attempt swaps against what etcd holds now. */
+  private static final class Conflict extends RuntimeException {
+    Conflict() {
+      super("the record kept changing", null, false, false);
+    }
+  }
+
+  private Future<Void> compareAndSwap(Record updated, byte[] value, ExpectedKey expected,
+                                      OwnRecords.PendingWrite pending, Deadline deadline, String what) {
+    String registration = updated.getRegistration();
+    ByteSequence key = layout.key(updated.getName(), registration);
+    long keyLease = expected.lease;
+    return connection.call(what, attemptTimeout(deadline), () -> connection.kv().txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expected.modRevision)))
+        .Then(Op.put(key, ByteSequence.from(value), PutOption.builder().withLeaseId(keyLease).build()))
+        .Else(Op.get(key, GetOption.DEFAULT))
+        .commit())
+      .compose(response -> {
+        KeyValue current = firstKeyValue(response);
+        long revision;
+        long writtenLease;
+        if (response.isSucceeded()) {
+          revision = response.getHeader().getRevision();
+          writtenLease = keyLease;
+        } else if (current == null) {
+          return context.failedFuture(unknownRegistration(what, registration));
+        } else if (Arrays.equals(current.getValue().getBytes(), value)) {
+          revision = current.getModRevision();
+          writtenLease = current.getLease();
+        } else {
+          // Written concurrently, or not in the view yet.
+          expected.modRevision = current.getModRevision();
+          expected.lease = current.getLease();
+          return context.failedFuture(new Conflict());
+        }
+        own.confirmed(pending, revision);
+        cache.recordLocalWrite(registration, new RecordCache.Entry(updated, revision, writtenLease), revision);
+        return context.succeededFuture();
+      });
+  }
+
+  /**
+   * Removes a record.
+   *
+   * @param registration the registration id
+   * @return the removed record
+   */
+  public Future<Record> remove(String registration) {
+    if (registration == null) {
+      return context.failedFuture(new EtcdDiscoveryException(Reason.UNKNOWN_REGISTRATION,
+        "Cannot remove the record: it has no registration id"));
+    }
+    String what = "remove record " + registration;
+    Deadline deadline = Deadline.after(options.getRequestTimeout());
+    return afterFirstSync.apply(what).compose(v -> {
+      RecordCache.Entry known = cache.current(registration);
+      if (known == null) {
+        return context.failedFuture(unknownRegistration(what, registration));
+      }
+      Record held = own.get(registration);
+      own.release(registration);
+      OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.DELETE, OwnRecords.Origin.CALL);
+      return retrying(deadline, what, attempt -> deleteIfPresent(known.record(), attempt, pending, deadline, what))
+        .onFailure(error -> {
+          own.abandon(pending);
+          if (held != null && error instanceof EtcdDiscoveryException
+            && ((EtcdDiscoveryException) error).reason() != Reason.UNKNOWN_REGISTRATION) {
+            // The outcome is unknown: keep holding it, so the clean-up of unheld keys cannot delete a live record.
+            own.hold(held);
+          }
+        });
+    });
+  }
+
+  private Future<Record> deleteIfPresent(Record known, int attempt, OwnRecords.PendingWrite pending,
+                                         Deadline deadline, String what) {
+    String registration = known.getRegistration();
+    ByteSequence key = layout.key(known.getName(), registration);
+    return connection.call(what, attemptTimeout(deadline), () -> connection.kv().txn()
+        .If(new Cmp(key, Cmp.Op.GREATER, CmpTarget.version(0)))
+        .Then(Op.delete(key, DeleteOption.builder().withPrevKV(true).build()))
+        .commit())
+      .compose(response -> {
+        if (!response.isSucceeded() && attempt == 1) {
+          return context.failedFuture(unknownRegistration(what, registration));
+        }
+        // Gone: deleted now, or by an earlier attempt whose answer was lost (its revision is then unknown).
+        long revision = response.getHeader().getRevision();
+        if (response.isSucceeded()) {
+          own.confirmed(pending, revision);
+        }
+        cache.recordLocalWrite(registration, null, revision);
+        return context.succeededFuture(lastRecord(response, known));
+      });
+  }
+
+  /**
+   * Runs attempts until one succeeds, a failure is not worth another try, or the deadline passes. Worth another try:
+   * a transient failure (timeout, etcd unavailable), a lease etcd no longer knows (the next attempt uses the lease
+   * that replaces it), a compare-and-swap conflict.
+   *
+   * @param attempt runs attempt number n (from 1)
+   */
+  private <T> Future<T> retrying(Deadline deadline, String what, IntFunction<Future<T>> attempt) {
+    Promise<T> result = context.promise();
+    attempt(1, deadline, what, attempt, result);
+    return result.future();
+  }
+
+  private <T> void attempt(int number, Deadline deadline, String what, IntFunction<Future<T>> attempt,
+                           Promise<T> result) {
+    attempt.apply(number).onComplete((value, error) -> {
+      if (error == null) {
+        result.complete(value);
+      } else if (!(EtcdErrors.isTransient(error) || EtcdErrors.isLeaseNotFound(error) || error instanceof Conflict)) {
+        result.fail(error);
+      } else if (deadline.passed()) {
+        result.fail(deadlineError(what, error.getMessage(), error));
+      } else {
+        context.setTimer(Math.min(25L * number, 250L), id -> attempt(number + 1, deadline, what, attempt, result));
+      }
+    });
+  }
+
+  private long attemptTimeout(Deadline deadline) {
+    return Math.min(deadline.remainingMs(), Math.max(SHORTEST_ATTEMPT_MS, options.getRequestTimeout() / 4));
+  }
+
+  private Record lastRecord(TxnResponse response, Record fallback) {
+    List<KeyValue> previous = response.getDeleteResponses().isEmpty() ? List.of()
+      : response.getDeleteResponses().get(0).getPrevKvs();
+    if (!previous.isEmpty()) {
+      KeyChange change = KeyChange.decode(layout, KeyChange.Kind.PUT, previous.get(0));
+      if (change.record() != null) {
+        return change.record();
+      }
+    }
+    return RecordCodec.copy(fallback);
+  }
+
+  /**
+   * @param response a transaction whose else branch reads the key
+   * @return the key as etcd holds it, {@code null} when absent
+   */
+  static KeyValue firstKeyValue(TxnResponse response) {
+    return response.getGetResponses().stream().flatMap(get -> get.getKvs().stream()).findFirst().orElse(null);
+  }
+
+  private byte[] encodeWithinLimit(Record record, String what) {
+    byte[] value = RecordCodec.encode(record);
+    int keyBytes = layout.keyString(record.getName(), record.getRegistration()).length();
+    if (keyBytes + value.length + REQUEST_OVERHEAD_BYTES > options.getMaxRequestBytes()) {
+      throw new EtcdDiscoveryException(Reason.TOO_LARGE, "Cannot " + what + ": the record is " + value.length
+        + " bytes of JSON, and with its key the request would exceed etcd's limit of "
+        + options.getMaxRequestBytes() + " bytes (maxRequestBytes)");
+    }
+    return value;
+  }
+
+  private static EtcdDiscoveryException unknownRegistration(String what, String registration) {
+    return new EtcdDiscoveryException(Reason.UNKNOWN_REGISTRATION, "Cannot " + what + ": no record is registered "
+      + "with registration id " + registration);
+  }
+
+  private EtcdDiscoveryException deadlineError(String what, String problem, Throwable cause) {
+    return new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + " within " + options.getRequestTimeout()
+      + " ms: " + problem, cause);
+  }
+}

@@ -1,0 +1,200 @@
+package org.vertxetcd.discovery.impl;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.servicediscovery.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Keeps etcd holding exactly the records this node registered: registers them again under a new lease after a lease
+ * loss, and deletes keys bound to this node's lease that it does not hold (writes that timed out yet were applied).
+ * <p>
+ * Runs on the registry's context.
+ */
+public final class Recovery {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+  /** Records registered again at once after a lease loss. */
+  private static final int CONCURRENCY = 64;
+
+  private final ContextInternal context;
+  private final EtcdConnection connection;
+  private final KeyLayout layout;
+  private final RecordCache cache;
+  private final OwnRecords own;
+  private final LeaseSession lease;
+  private boolean closed;
+
+  /**
+   * @param context    the registry's context
+   * @param connection the etcd connection
+   * @param layout     the key layout
+   * @param cache      the view
+   * @param own        the records this node holds
+   * @param lease      this node's lease
+   */
+  public Recovery(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
+                  OwnRecords own, LeaseSession lease) {
+    this.context = context;
+    this.connection = connection;
+    this.layout = layout;
+    this.cache = cache;
+    this.own = own;
+    this.lease = lease;
+  }
+
+  /**
+   * Registers every record this node holds again, under a lease that replaces a lost one.
+   *
+   * @param newLease the new lease
+   * @return completes when every record is registered again (or no longer needs to be)
+   */
+  public Future<Void> reregisterAll(long newLease) {
+    List<Record> records = own.all();
+    LOG.info("Registering {} records of this node again under lease {}", records.size(), Long.toHexString(newLease));
+    Iterator<Record> pending = records.iterator();
+    List<Future<Void>> workers = new ArrayList<>();
+    for (int i = 0; i < CONCURRENCY; i++) {
+      Promise<Void> worker = context.promise();
+      workers.add(worker.future());
+      reregisterNext(pending, newLease, worker);
+    }
+    return Future.join(workers).mapEmpty();
+  }
+
+  /** Takes records one after the other; each starts the next on completion, so no future chain grows. */
+  private void reregisterNext(Iterator<Record> pending, long newLease, Promise<Void> worker) {
+    if (!pending.hasNext()) {
+      worker.complete();
+      return;
+    }
+    reregister(pending.next(), newLease, new Backoff(100, 5_000))
+      .onComplete(done -> context.runOnContext(v -> reregisterNext(pending, newLease, worker)));
+  }
+
+  /**
+   * Put-if-absent: never overwrites a key another live node now owns, and repeats safely after a timeout.
+   *
+   * @return completes when the record is registered again or no longer needs to be
+   */
+  private Future<Void> reregister(Record record, long newLease, Backoff backoff) {
+    String registration = record.getRegistration();
+    if (closed || newLease != lease.id() || own.get(registration) != record) {
+      return context.succeededFuture();
+    }
+    ByteSequence key = layout.key(record.getName(), registration);
+    OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.PUT, OwnRecords.Origin.RECOVERY);
+    String what = "register record '" + record.getName() + "' (" + registration + ") again";
+    return connection.call(what, () -> connection.kv().txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+        .Then(Op.put(key, ByteSequence.from(RecordCodec.encode(record)),
+          PutOption.builder().withLeaseId(newLease).build()))
+        .Else(Op.get(key, GetOption.DEFAULT))
+        .commit())
+      .compose(response -> {
+        if (response.isSucceeded()) {
+          own.confirmed(pending, response.getHeader().getRevision());
+          return context.succeededFuture();
+        }
+        own.abandon(pending);
+        KeyValue current = RecordWriter.firstKeyValue(response);
+        if (current != null && current.getLease() != newLease) {
+          LOG.warn("Not registering record '{}' ({}) again: its key now belongs to lease {}", record.getName(),
+            registration, Long.toHexString(current.getLease()));
+          own.release(registration);
+        }
+        return context.succeededFuture();
+      }, error -> {
+        own.abandon(pending);
+        if (EtcdErrors.isLeaseNotFound(error)) {
+          lease.lost(newLease, "re-registering under it failed: " + error.getMessage());
+          return context.succeededFuture();
+        }
+        long delay = backoff.next();
+        LOG.debug("Could not {} ({}); retrying in {} ms", what, error.getMessage(), delay);
+        Promise<Void> retried = context.promise();
+        context.setTimer(delay, id -> reregister(record, newLease, backoff).onComplete(retried));
+        return retried.future();
+      });
+  }
+
+  /**
+   * Deletes keys bound to this node's lease that it no longer holds: writes whose outcome was unknown (a timed-out
+   * store that etcd applied after all) must not linger until the node dies.
+   */
+  public void cleanUpUnheldKeys() {
+    long current = lease.id();
+    if (current == 0 || closed) {
+      return;
+    }
+    for (RecordCache.Entry entry : cache.appliedEntries()) {
+      String registration = entry.record().getRegistration();
+      if (entry.lease() == current && !own.holds(registration) && !own.hasPending(registration)) {
+        deleteStray(entry);
+      }
+    }
+  }
+
+  private void deleteStray(RecordCache.Entry entry) {
+    String registration = entry.record().getRegistration();
+    ByteSequence key = layout.key(entry.record().getName(), registration);
+    LOG.warn("Deleting record '{}' ({}): it is bound to this node's lease but this node did not register it "
+      + "(a write that timed out and was applied later)", entry.record().getName(), registration);
+    OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.DELETE, OwnRecords.Origin.RECOVERY);
+    connection.call("delete stray record " + registration, () -> connection.kv().txn()
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(entry.modRevision())))
+        .Then(Op.delete(key, DeleteOption.DEFAULT))
+        .commit())
+      .onComplete((response, error) -> {
+        if (error != null || !response.isSucceeded()) {
+          own.abandon(pending);
+        } else {
+          own.confirmed(pending, response.getHeader().getRevision());
+        }
+      });
+  }
+
+  /**
+   * One of this node's records was deleted by someone else. If its lease is gone (expired, revoked), the lease
+   * session learns it here and everything is registered again; if the lease is alive, another client deleted the key
+   * on purpose, and this node stops holding it.
+   *
+   * @param registration the deleted record's registration id
+   * @param deleted      its last cache entry
+   */
+  public void onOwnRecordDeleted(String registration, RecordCache.Entry deleted) {
+    if (deleted.lease() != lease.id()) {
+      return;
+    }
+    lease.verify().onComplete((alive, error) -> {
+      if (Boolean.TRUE.equals(alive) && deleted.lease() == lease.id() && cache.applied(registration) == null) {
+        LOG.warn("Record '{}' ({}) of this node was deleted from etcd by another client while its lease is alive: "
+          + "this node no longer registers it", deleted.record().getName(), registration);
+        own.release(registration);
+      } else if (error != null) {
+        LOG.warn("Could not check lease {} after record {} of this node was deleted: {}",
+          Long.toHexString(deleted.lease()), registration, error.getMessage());
+      }
+    });
+  }
+
+  /** Stops every retry. */
+  public void close() {
+    closed = true;
+  }
+}

@@ -1,0 +1,189 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.vertxetcd.discovery.launcher.EtcdCluster;
+import org.vertxetcd.discovery.launcher.EtcdMember;
+import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.EtcdHistory;
+import org.vertxetcd.discovery.support.FaultProxy;
+import org.vertxetcd.discovery.support.Invariants;
+import org.vertxetcd.discovery.support.TestNode;
+import org.vertxetcd.discovery.support.Workload;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxetcd.discovery.support.TestSupport.await;
+
+/**
+ * Random etcd faults while two nodes write and a third watches, then the invariants. The default suite runs it for a
+ * minute; {@code mvn verify -Pchaos} runs it for ten ({@code -Dchaos.seconds=N} for any other length). The seed is
+ * printed; {@code -Dchaos.seed=S} replays a run's choice of faults.
+ */
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
+class ChaosTest {
+
+  private static final int TTL = 3;
+  private static final long SECONDS = Long.getLong("chaos.seconds", 60);
+  private static final long SEED = Long.getLong("chaos.seed", System.nanoTime());
+
+  @RegisterExtension
+  static EtcdExtension etcd = EtcdExtension.members(3, builder -> builder.raftTimings(50, 500));
+
+  private final List<TestNode> nodes = new ArrayList<>();
+  private final List<FaultProxy> proxies = new ArrayList<>();
+
+  /** A fault: breaks something, then (after a while) repairs it. */
+  private interface Fault {
+    String name();
+
+    void inject(Random random) throws Exception;
+
+    void heal() throws Exception;
+  }
+
+  @AfterEach
+  void tearDown() {
+    nodes.forEach(TestNode::close);
+    proxies.forEach(FaultProxy::close);
+  }
+
+  @Test
+  void randomFaultsThenInvariants() throws Exception {
+    System.out.printf("chaos: %d s, seed %d%n", SECONDS, SEED);
+    Random random = new Random(SEED);
+    EtcdCluster cluster = etcd.cluster();
+    String prefix = EtcdExtension.newPrefix();
+    List<String> proxied = new ArrayList<>();
+    for (EtcdMember member : cluster.members()) {
+      FaultProxy proxy = new FaultProxy(member.clientPort());
+      proxies.add(proxy);
+      proxied.add(proxy.url());
+    }
+    TestNode direct = node("direct-writer", prefix, cluster.endpoints());
+    TestNode isolated = node("proxied-writer", prefix, proxied);
+    TestNode watcher = node("watcher", prefix, cluster.endpoints());
+    List<Workload> workloads = List.of(Workload.start(direct, 2), Workload.start(isolated, 2));
+    List<Fault> faults = faults(cluster, direct, isolated);
+
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+    int injected = 0;
+    while (System.nanoTime() < end) {
+      Fault fault = faults.get(random.nextInt(faults.size()));
+      Duration hold = Duration.ofMillis(500 + random.nextInt((TTL + 2) * 1000));
+      System.out.printf("chaos: %s for %d ms%n", fault.name(), hold.toMillis());
+      fault.inject(random);
+      injected++;
+      // While the fault lasts, every node keeps answering lookups from its view.
+      await().during(hold).atMost(hold.plusSeconds(10)).until(() -> nodes.stream().allMatch(node ->
+        await(node.discovery().getRecords(record -> true, true)) != null));
+      fault.heal();
+      cluster.awaitHealthy(Duration.ofSeconds(30));
+    }
+    workloads.forEach(workload -> System.out.println("chaos: " + workload.stop()));
+    assertTrue(injected > 0);
+    try (EtcdHistory history = new EtcdHistory(cluster.endpoints())) {
+      Invariants.check(history, prefix, nodes);
+    }
+  }
+
+  private List<Fault> faults(EtcdCluster cluster, TestNode direct, TestNode isolated) {
+    List<EtcdMember> stopped = new ArrayList<>();
+    List<EtcdMember> paused = new ArrayList<>();
+    Runnable restart = () -> stopped.forEach(member -> {
+      try {
+        member.start();
+      } catch (Exception e) {
+        throw new IllegalStateException("Cannot restart " + member, e);
+      }
+    });
+    return List.of(
+      fault("kill the leader", random -> {
+        int leader = cluster.leaderIndex();
+        EtcdMember member = cluster.member(leader >= 0 ? leader : 0);
+        member.kill();
+        stopped.add(member);
+      }, () -> {
+        restart.run();
+        stopped.clear();
+      }),
+      fault("kill a member", random -> {
+        EtcdMember member = cluster.member(random.nextInt(3));
+        member.kill();
+        stopped.add(member);
+      }, () -> {
+        restart.run();
+        stopped.clear();
+      }),
+      fault("pause two members", random -> {
+        int spared = random.nextInt(3);
+        cluster.members().stream().filter(member -> member.index() != spared).forEach(member -> {
+          member.pause();
+          paused.add(member);
+        });
+      }, () -> {
+        paused.forEach(EtcdMember::resume);
+        paused.clear();
+      }),
+      fault("kill the whole cluster", random -> {
+        cluster.members().forEach(EtcdMember::kill);
+        stopped.addAll(cluster.members());
+      }, () -> {
+        restart.run();
+        stopped.clear();
+      }),
+      fault("cut the proxied writer off", random -> proxies.forEach(FaultProxy::cut),
+        () -> proxies.forEach(FaultProxy::heal)),
+      fault("revoke a writer's lease", random -> {
+        long lease = (random.nextBoolean() ? direct : isolated).health().leaseId();
+        if (lease != 0) {
+          etcd.etcdctl("lease", "revoke", Long.toHexString(lease));
+        }
+      }, () -> { }));
+  }
+
+  private static Fault fault(String name, ThrowingConsumer<Random> inject, ThrowingRunnable heal) {
+    return new Fault() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public void inject(Random random) throws Exception {
+        inject.accept(random);
+      }
+
+      @Override
+      public void heal() throws Exception {
+        heal.run();
+      }
+    };
+  }
+
+  private interface ThrowingConsumer<T> {
+    void accept(T value) throws Exception;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  private TestNode node(String name, String prefix, List<String> endpoints) {
+    JsonObject config = etcd.config(prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL)
+      .put("requestTimeout", 2000);
+    TestNode node = TestNode.start(name, config);
+    nodes.add(node);
+    return node;
+  }
+}

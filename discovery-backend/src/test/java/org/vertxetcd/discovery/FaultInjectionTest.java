@@ -1,0 +1,349 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+import org.vertxetcd.discovery.launcher.EtcdCluster;
+import org.vertxetcd.discovery.launcher.EtcdMember;
+import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.EtcdHistory;
+import org.vertxetcd.discovery.support.FaultProxy;
+import org.vertxetcd.discovery.support.Invariants;
+import org.vertxetcd.discovery.support.NodeProcess;
+import org.vertxetcd.discovery.support.TestNode;
+import org.vertxetcd.discovery.support.Workload;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxetcd.discovery.support.TestSupport.await;
+import static org.vertxetcd.discovery.support.TestSupport.awaitFailure;
+
+/**
+ * Each etcd fault the registry must heal from, against a real 3-member cluster. Every test ends by checking the
+ * invariants (see {@link Invariants}) and leaves the cluster whole for the next one.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class FaultInjectionTest {
+
+  static final int TTL = 3;
+  private static final Duration POLL = Duration.ofMillis(10);
+
+  @RegisterExtension
+  static EtcdExtension etcd = EtcdExtension.members(3, builder -> builder.raftTimings(50, 500));
+
+  private static EtcdHistory history;
+
+  private final List<TestNode> nodes = new ArrayList<>();
+  private final List<FaultProxy> proxies = new ArrayList<>();
+  private final List<NodeProcess> processes = new ArrayList<>();
+  private String prefix;
+
+  @BeforeAll
+  static void openHistory() {
+    history = new EtcdHistory(etcd.endpoints());
+  }
+
+  @AfterAll
+  static void closeHistory() {
+    history.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    prefix = EtcdExtension.newPrefix();
+  }
+
+  @AfterEach
+  void restoreTheCluster() throws Exception {
+    processes.forEach(NodeProcess::close);
+    nodes.forEach(TestNode::close);
+    proxies.forEach(FaultProxy::close);
+    for (EtcdMember member : etcd.cluster().members()) {
+      member.resume();
+      member.start();
+    }
+    etcd.cluster().awaitHealthy(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void killingTheLeaderWhileRecordsAreWrittenAndWatched() throws Exception {
+    TestNode writer = node("writer", etcd.endpoints());
+    TestNode watcher = node("watcher", etcd.endpoints());
+    Workload workload = Workload.start(writer, 4);
+    await().atMost(Duration.ofSeconds(10)).until(() -> workload.succeeded() > 30);
+
+    EtcdCluster cluster = etcd.cluster();
+    int leader = cluster.leaderIndex();
+    cluster.member(leader).kill();
+    long killed = System.nanoTime();
+    int writesAtKill = workload.succeeded();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(POLL).until(() -> workload.succeeded() > writesAtKill);
+    figure("leader killed: writes succeed again after", killed);
+    await().atMost(Duration.ofSeconds(20)).until(() -> workload.succeeded() > writesAtKill + 30);
+
+    cluster.member(leader).start();
+    cluster.awaitHealthy(Duration.ofSeconds(30));
+    System.out.println("leader kill: " + workload.stop());
+    Invariants.check(history, prefix, List.of(writer, watcher));
+  }
+
+  @Test
+  void pausingTwoOfThreeMembersForLongerThanTheTtl() throws Exception {
+    TestNode writer = node("writer", etcd.endpoints());
+    TestNode watcher = node("watcher", etcd.endpoints());
+    publish(writer, 5);
+    List<Record> before = await(writer.discovery().getRecords(record -> true, true));
+
+    EtcdCluster cluster = etcd.cluster();
+    cluster.member(1).pause();
+    cluster.member(2).pause();
+    // Without quorum, nothing is written and no lease is confirmed: wait until a whole TTL passed unconfirmed.
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+      writer.health().lease() == RegistryHealth.LeaseState.UNCONFIRMED);
+    assertEquals(before.size(), await(writer.discovery().getRecords(record -> true, true)).size(),
+      "lookups answer from the last good view");
+    assertEquals(Reason.TIMEOUT, awaitFailure(writer.publish("svc")).reason(), "writes fail after the timeout");
+
+    cluster.member(1).resume();
+    cluster.member(2).resume();
+    long resumed = System.nanoTime();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(POLL).until(() -> writer.health().healthy()
+      && watcher.health().healthy());
+    figure("two of three members paused beyond the TTL: nodes healthy again after resume", resumed);
+    Invariants.check(history, prefix, List.of(writer, watcher));
+    assertTrue(writer.stateChanges().contains("LEASE_UNCONFIRMED"), writer.stateChanges().toString());
+  }
+
+  @Test
+  void killingTheWholeClusterForLongerThanTheTtlAndRestartingItOnItsData() throws Exception {
+    TestNode writer = node("writer", etcd.endpoints());
+    TestNode watcher = node("watcher", etcd.endpoints());
+    publish(writer, 5);
+    int recordsBefore = await(watcher.discovery().getRecords(record -> true, true)).size();
+
+    EtcdCluster cluster = etcd.cluster();
+    cluster.members().forEach(EtcdMember::kill);
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+      writer.health().lease() == RegistryHealth.LeaseState.UNCONFIRMED
+        && writer.health().view() == RegistryHealth.ViewState.STALE);
+    assertEquals(recordsBefore, await(watcher.discovery().getRecords(record -> true, true)).size(),
+      "lookups answer from the last good view while etcd is down");
+    EtcdDiscoveryException write = awaitFailure(writer.publish("svc"));
+    assertTrue(write.reason() == Reason.TIMEOUT || write.reason() == Reason.ETCD_ERROR, write.getMessage());
+
+    for (EtcdMember member : cluster.members()) {
+      member.start();
+    }
+    cluster.awaitHealthy(Duration.ofSeconds(30));
+    long restarted = System.nanoTime();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(POLL).until(() -> writer.health().healthy()
+      && watcher.health().healthy());
+    figure("whole cluster restarted on its data: nodes healthy again after the cluster", restarted);
+    Invariants.check(history, prefix, List.of(writer, watcher));
+  }
+
+  @Test
+  void cuttingOneClientOffForLongerThanTheTtlThenHealing() throws Exception {
+    TestNode isolated = node("isolated", proxiedEndpoints());
+    TestNode observer = node("observer", etcd.endpoints());
+    Set<String> registrations = publish(isolated, 3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> joined(observer).containsAll(registrations));
+
+    proxies.forEach(FaultProxy::cut);
+    long cut = System.nanoTime();
+    await().atMost(Duration.ofSeconds(TTL + 5)).pollInterval(POLL).until(() ->
+      left(observer).containsAll(registrations));
+    figure("client cut off: others see its records leave after (TTL " + TTL + " s)", cut);
+    assertEquals(3, await(isolated.discovery().getRecords(record -> true, true)).size(),
+      "the isolated node still answers from its last good view");
+    proxies.forEach(FaultProxy::heal);
+    long healed = System.nanoTime();
+
+    await().atMost(Duration.ofSeconds(20)).pollInterval(POLL).until(() -> joinCount(observer, registrations) == 6);
+    figure("client reconnected: others see its records join again after the heal", healed);
+    Invariants.check(history, prefix, List.of(isolated, observer));
+    assertTrue(isolated.stateChanges().containsAll(List.of("LEASE_LOST", "LEASE_RESTORED")),
+      isolated.stateChanges().toString());
+  }
+
+  @Test
+  void revokingANodesLeaseFromOutside() throws Exception {
+    TestNode owner = node("owner", etcd.endpoints());
+    TestNode observer = node("observer", etcd.endpoints());
+    Set<String> registrations = publish(owner, 3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> joined(observer).containsAll(registrations));
+
+    etcd.etcdctl("lease", "revoke", Long.toHexString(owner.health().leaseId()));
+    long revoked = System.nanoTime();
+
+    await().atMost(Duration.ofSeconds(10)).pollInterval(POLL).until(() -> joinCount(observer, registrations) == 6
+      && owner.stateChanges().contains("LEASE_RESTORED"));
+    figure("lease revoked from outside: records registered again (as seen by others) after", revoked);
+    assertEquals(registrations, left(observer));
+    Invariants.check(history, prefix, List.of(owner, observer));
+    assertEquals(registrations, Set.copyOf(history.registrationsOfLease(prefix, owner.health().leaseId())),
+      "the same registration ids under the new lease");
+  }
+
+  @Test
+  void compactingPastADisconnectedWatchersRevision() throws Exception {
+    TestNode writer = node("writer", etcd.endpoints());
+    TestNode watcher = node("watcher", proxiedEndpoints());
+    List<String> kept = new ArrayList<>(publish(writer, 4));
+    await().atMost(Duration.ofSeconds(5)).until(() -> joined(watcher).containsAll(kept));
+
+    proxies.forEach(FaultProxy::cutAndReset);
+    await().atMost(Duration.ofSeconds(15)).until(() -> watcher.health().view() == RegistryHealth.ViewState.STALE);
+    int eventsBefore = watcher.events().size();
+    String removed = kept.remove(0);
+    await(writer.unpublish(removed));
+    await(writer.update(kept.get(0), 42));
+    Set<String> added = publish(writer, 2);
+    String shortLived = await(writer.publish("svc")).getRegistration();
+    await(writer.unpublish(shortLived));
+    history.compact(history.currentRevision());
+
+    proxies.forEach(FaultProxy::heal);
+    long healed = System.nanoTime();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(POLL).until(() -> joined(watcher).containsAll(added));
+    figure("watcher behind a compaction: the difference is published after reconnecting", healed);
+    Invariants.check(history, prefix, List.of(writer, watcher), false);
+    List<RegistryEvent> diff = watcher.events().subList(eventsBefore, watcher.events().size());
+    assertEquals(Set.of(removed), registrationsOf(diff, RegistryEventType.LEAVE));
+    assertEquals(Set.of(kept.get(0)), registrationsOf(diff, RegistryEventType.UPDATE));
+    assertEquals(added, registrationsOf(diff, RegistryEventType.JOIN),
+      "the difference, not the history: a record born and gone while disconnected is not reported");
+  }
+
+  @Test
+  void aWatchWhoseMemberDiesRightAfterCreatedMissesNothing() throws Exception {
+    EtcdCluster cluster = etcd.cluster();
+    FaultProxy toFirst = proxy(cluster.member(0));
+    FaultProxy toSecond = proxy(cluster.member(1));
+    TestNode writer = node("writer", List.of(cluster.member(2).clientUrl()));
+    TestNode watcher = node("watcher", List.of(toFirst.url(), toSecond.url()));
+    publish(writer, 2);
+
+    toFirst.cutAndReset();
+    toSecond.cutAndReset();
+    await().atMost(Duration.ofSeconds(15)).until(() -> watcher.health().view() == RegistryHealth.ViewState.STALE);
+    Set<String> missed = publish(writer, 30);
+
+    // Let the watch come back through the first member only, and kill that member the moment etcd says "created":
+    // etcd sends the events since the watch's start revision after that, from a background loop.
+    CompletableFuture<Void> created = new CompletableFuture<>();
+    watcher.vertx().eventBus().<JsonObject>localConsumer(EtcdBackendOptions.DEFAULT_STATE_ADDRESS, message -> {
+      if ("VIEW_FRESH".equals(message.body().getString("change"))) {
+        created.complete(null);
+      }
+    });
+    toFirst.heal();
+    created.get(30, TimeUnit.SECONDS);
+    cluster.member(0).kill();
+    long killed = System.nanoTime();
+    toSecond.heal();
+
+    await().atMost(Duration.ofSeconds(20)).pollInterval(POLL).until(() -> joined(watcher).containsAll(missed));
+    figure("member killed right after 'created': the missed events arrive after", killed);
+    Invariants.check(history, prefix, List.of(writer, watcher));
+  }
+
+  @Test
+  void pausingAClientProcessForLongerThanTheTtl() throws Exception {
+    TestNode observer = node("observer", etcd.endpoints());
+    NodeProcess paused = NodeProcess.start("paused", config(etcd.endpoints()));
+    processes.add(paused);
+    Set<String> registrations = Set.copyOf(paused.publish("svc", 3));
+    await().atMost(Duration.ofSeconds(5)).until(() -> joined(observer).containsAll(registrations));
+
+    paused.pause();
+    long pausedAt = System.nanoTime();
+    await().atMost(Duration.ofSeconds(TTL + 2)).pollInterval(POLL).until(() ->
+      left(observer).containsAll(registrations));
+    figure("client process paused: others see its records leave after (TTL " + TTL + " s)", pausedAt);
+    paused.resume();
+    long resumed = System.nanoTime();
+
+    await().atMost(Duration.ofSeconds(20)).pollInterval(POLL).until(() -> joinCount(observer, registrations) == 6);
+    figure("client process resumed: others see its records join again after", resumed);
+    Invariants.check(history, prefix, List.of(observer));
+    JsonArray records = (JsonArray) paused.call(new JsonObject().put("cmd", "records"));
+    assertEquals(registrations, records.stream().map(json -> ((JsonObject) json).getString("registration"))
+      .collect(Collectors.toSet()), "the resumed process registered the same records again");
+  }
+
+  private TestNode node(String name, List<String> endpoints) {
+    TestNode node = TestNode.start(name, config(endpoints));
+    nodes.add(node);
+    return node;
+  }
+
+  private JsonObject config(List<String> endpoints) {
+    return etcd.config(prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL).put("requestTimeout", 2000);
+  }
+
+  private List<String> proxiedEndpoints() throws Exception {
+    List<String> endpoints = new ArrayList<>();
+    for (EtcdMember member : etcd.cluster().members()) {
+      endpoints.add(proxy(member).url());
+    }
+    return endpoints;
+  }
+
+  private FaultProxy proxy(EtcdMember member) throws Exception {
+    FaultProxy proxy = new FaultProxy(member.clientPort());
+    proxies.add(proxy);
+    return proxy;
+  }
+
+  private static Set<String> publish(TestNode node, int count) {
+    List<Future<Record>> published = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      published.add(node.publish("svc"));
+    }
+    await(Future.all(published));
+    return published.stream().map(future -> future.result().getRegistration()).collect(Collectors.toSet());
+  }
+
+  private static long joinCount(TestNode node, Set<String> registrations) {
+    return node.events().stream().filter(event -> event.type() == RegistryEventType.JOIN)
+      .filter(event -> registrations.contains(event.registration())).count();
+  }
+
+  /** Prints a measured duration; the README's failure table quotes these lines. */
+  private static void figure(String what, long startNanos) {
+    System.out.printf("FIGURE %s: %d ms%n", what, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+  }
+
+  private static Set<String> joined(TestNode node) {
+    return registrationsOf(node.events(), RegistryEventType.JOIN);
+  }
+
+  private static Set<String> left(TestNode node) {
+    return registrationsOf(node.events(), RegistryEventType.LEAVE);
+  }
+
+  private static Set<String> registrationsOf(List<RegistryEvent> events, RegistryEventType type) {
+    return events.stream().filter(event -> event.type() == type).map(RegistryEvent::registration)
+      .collect(Collectors.toCollection(HashSet::new));
+  }
+}

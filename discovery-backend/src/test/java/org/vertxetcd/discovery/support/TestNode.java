@@ -1,0 +1,152 @@
+package org.vertxetcd.discovery.support;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryHealth;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.vertxetcd.discovery.support.TestSupport.await;
+
+/**
+ * A node of a fault test in this JVM: its own Vert.x instance, a {@link ServiceDiscovery} and an {@link EtcdRegistry}
+ * sharing one registry, recorders for its events and state changes, and the records it knows it registered.
+ */
+public final class TestNode implements AutoCloseable {
+
+  private final String name;
+  private final Vertx vertx;
+  private final ServiceDiscovery discovery;
+  private final EtcdRegistry registry;
+  private final EventRecorder events;
+  private final EventRecorder states;
+  private final long startRevision;
+  private final Set<String> live = ConcurrentHashMap.newKeySet();
+  private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
+
+  private TestNode(String name, JsonObject config) {
+    this.name = name;
+    EtcdBackendOptions options = new EtcdBackendOptions(config);
+    vertx = Vertx.vertx();
+    events = EventRecorder.listen(vertx, options.getEventsAddress());
+    states = EventRecorder.listen(vertx, options.getStateAddress());
+    registry = EtcdRegistry.create(vertx, options);
+    discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setBackendConfiguration(config));
+    startRevision = await(registry.snapshot()).revision();
+  }
+
+  /**
+   * Starts a node and waits for its first sync.
+   *
+   * @param name   a name for messages
+   * @param config the backend configuration
+   * @return the node
+   */
+  public static TestNode start(String name, JsonObject config) {
+    return new TestNode(name, config);
+  }
+
+  /**
+   * Publishes a record; a success adds it to the records this node must keep registered.
+   *
+   * @param service the service name
+   * @return the published record
+   */
+  public Future<Record> publish(String service) {
+    return discovery.publish(new Record().setName(service).setMetadata(new JsonObject().put("node", name)))
+      .onSuccess(record -> live.add(record.getRegistration()));
+  }
+
+  /**
+   * Updates a record this node registered.
+   *
+   * @param registration its registration id
+   * @param step         a value written into its metadata
+   * @return completes when updated
+   */
+  public Future<Void> update(String registration, int step) {
+    return discovery.update(new Record().setName("svc").setRegistration(registration)
+      .setMetadata(new JsonObject().put("node", name).put("step", step))).mapEmpty();
+  }
+
+  /**
+   * Unpublishes a record; a failure leaves its fate unknown (etcd may have applied it).
+   *
+   * @param registration its registration id
+   * @return completes when unpublished
+   */
+  public Future<Void> unpublish(String registration) {
+    live.remove(registration);
+    uncertain.add(registration);
+    return discovery.unpublish(registration).onSuccess(v -> uncertain.remove(registration));
+  }
+
+  /** @return the name of this node */
+  public String name() {
+    return name;
+  }
+
+  /** @return the node's Vert.x instance */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** @return the node's registry handle */
+  public EtcdRegistry registry() {
+    return registry;
+  }
+
+  /** @return the node's service discovery */
+  public ServiceDiscovery discovery() {
+    return discovery;
+  }
+
+  /** @return the node's current state */
+  public RegistryHealth health() {
+    return registry.health();
+  }
+
+  /** @return the change events this node published since it started */
+  public List<RegistryEvent> events() {
+    return events.events();
+  }
+
+  /** @return the state changes this node published, as their {@code change} names */
+  public List<String> stateChanges() {
+    return states.messages().stream().map(message -> message.getString("change")).toList();
+  }
+
+  /** @return the revision the node's view started at: its events are the changes after it */
+  public long startRevision() {
+    return startRevision;
+  }
+
+  /** @return the records this node published successfully and has not unpublished */
+  public Set<String> live() {
+    return Set.copyOf(live);
+  }
+
+  /** @return the records whose unpublish failed: etcd may or may not hold them */
+  public Set<String> uncertain() {
+    return Set.copyOf(uncertain);
+  }
+
+  @Override
+  public void close() {
+    await(vertx.close());
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}
