@@ -88,22 +88,18 @@ public final class RecordWriter {
     }
     Record stored = RecordCodec.copy(record).setRegistration(UUID.randomUUID().toString());
     String what = "store record '" + stored.getName() + "' (" + stored.getRegistration() + ")";
-    byte[] value;
-    try {
-      value = encodeWithinLimit(stored, what);
-    } catch (EtcdDiscoveryException e) {
-      return context.failedFuture(e);
-    }
     Deadline deadline = Deadline.after(options.getRequestTimeout());
-    own.hold(stored);
-    OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), KeyChange.Kind.PUT,
-      OwnRecords.Origin.CALL);
-    return retrying(deadline, what, attempt -> putIfAbsent(stored, value, pending, deadline, what))
-      .map(stored)
-      .onFailure(error -> {
-        own.abandon(pending);
-        own.release(stored.getRegistration());
-      });
+    return encodeWithinLimit(stored, what).compose(value -> {
+      own.hold(stored);
+      OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), KeyChange.Kind.PUT,
+        OwnRecords.Origin.CALL);
+      return retrying(deadline, what, attempt -> putIfAbsent(stored, value, pending, deadline, what))
+        .map(stored)
+        .onFailure(error -> {
+          own.abandon(pending);
+          own.release(stored.getRegistration());
+        });
+    });
   }
 
   private Future<Void> putIfAbsent(Record stored, byte[] value, OwnRecords.PendingWrite pending, Deadline deadline,
@@ -158,14 +154,8 @@ public final class RecordWriter {
     }
     Record updated = RecordCodec.copy(record);
     String what = "update record '" + record.getName() + "' (" + record.getRegistration() + ")";
-    byte[] value;
-    try {
-      value = encodeWithinLimit(updated, what);
-    } catch (EtcdDiscoveryException e) {
-      return context.failedFuture(e);
-    }
     Deadline deadline = Deadline.after(options.getRequestTimeout());
-    return afterFirstSync.apply(what).compose(v -> {
+    return encodeWithinLimit(updated, what).compose(value -> afterFirstSync.apply(what).compose(v -> {
       RecordCache.Entry known = cache.current(updated.getRegistration());
       if (known != null && !known.record().getName().equals(updated.getName())) {
         return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot " + what
@@ -183,7 +173,7 @@ public final class RecordWriter {
           }
         })
         .onFailure(error -> own.abandon(pending));
-    });
+    }));
   }
 
   /** The revision and lease a compare-and-swap expects the key to have; a conflict updates them. */
@@ -345,15 +335,16 @@ public final class RecordWriter {
     return response.getGetResponses().stream().flatMap(get -> get.getKvs().stream()).findFirst().orElse(null);
   }
 
-  private byte[] encodeWithinLimit(Record record, String what) {
+  /** @return the stored form of the record, or a failure when etcd would refuse it as too large */
+  private Future<byte[]> encodeWithinLimit(Record record, String what) {
     byte[] value = RecordCodec.encode(record);
-    int keyBytes = layout.keyString(record.getName(), record.getRegistration()).length();
+    int keyBytes = layout.key(record.getName(), record.getRegistration()).size();
     if (keyBytes + value.length + REQUEST_OVERHEAD_BYTES > options.getMaxRequestBytes()) {
-      throw new EtcdDiscoveryException(Reason.TOO_LARGE, "Cannot " + what + ": the record is " + value.length
-        + " bytes of JSON, and with its key the request would exceed etcd's limit of "
-        + options.getMaxRequestBytes() + " bytes (maxRequestBytes)");
+      return context.failedFuture(new EtcdDiscoveryException(Reason.TOO_LARGE, "Cannot " + what + ": the record is "
+        + value.length + " bytes of JSON, and with its key the request would exceed etcd's limit of "
+        + options.getMaxRequestBytes() + " bytes (maxRequestBytes)"));
     }
-    return value;
+    return context.succeededFuture(value);
   }
 
   private static EtcdDiscoveryException unknownRegistration(String what, String registration) {
