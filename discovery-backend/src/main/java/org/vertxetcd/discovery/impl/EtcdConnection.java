@@ -17,6 +17,8 @@ import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
@@ -34,9 +36,16 @@ public final class EtcdConnection {
   private static final Duration GRPC_KEEPALIVE_TIME = Duration.ofSeconds(5);
   private static final Duration GRPC_KEEPALIVE_TIMEOUT = Duration.ofSeconds(3);
 
+  /** Builds clients off Vert.x threads; daemon threads that end when idle. */
+  private static final Executor CREATOR = Executors.newCachedThreadPool(runnable -> {
+    Thread thread = new Thread(runnable, "etcd-client-creator");
+    thread.setDaemon(true);
+    return thread;
+  });
+
   private final ContextInternal context;
   private final EtcdBackendOptions options;
-  private final Client client;
+  private final Future<Client> client;
   private volatile boolean closed;
 
   /**
@@ -46,13 +55,19 @@ public final class EtcdConnection {
   public EtcdConnection(ContextInternal context, EtcdBackendOptions options) {
     this.context = context;
     this.options = options;
+    // Starting a Vert.x instance takes a while, and on a Vert.x thread it warns: build it on a plain thread.
+    this.client = Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> createClient(options), CREATOR),
+      context);
+  }
+
+  private static Client createClient(EtcdBackendOptions options) {
     Vertx clientVertx = Vertx.vertx(new VertxOptions()
       .setEventLoopPoolSize(1)
       .setWorkerPoolSize(1)
       .setInternalBlockingPoolSize(1)
       .setUseDaemonThread(true));
     Duration timeout = Duration.ofMillis(options.getRequestTimeout());
-    this.client = Client.builder()
+    return Client.builder()
       .endpoints(options.getEndpoints().stream().map(String::trim).toArray(String[]::new))
       .vertx(clientVertx)
       // Fail fast while no member is reachable: the registry retries with its own backoff and deadlines.
@@ -64,19 +79,19 @@ public final class EtcdConnection {
       .build();
   }
 
-  /** @return the KV client */
+  /** @return the KV client; only within a {@link #call} (which waits for the client to exist) or after one */
   public KV kv() {
-    return client.getKVClient();
+    return client.result().getKVClient();
   }
 
-  /** @return the lease client */
+  /** @return the lease client; only within a {@link #call} or after one */
   public Lease lease() {
-    return client.getLeaseClient();
+    return client.result().getLeaseClient();
   }
 
-  /** @return the watch client */
+  /** @return the watch client; only within a {@link #call} or after one */
   public Watch watch() {
-    return client.getWatchClient();
+    return client.result().getWatchClient();
   }
 
   /** @return the options of the registry */
@@ -108,6 +123,12 @@ public final class EtcdConnection {
   public <T> Future<T> call(String what, long timeoutMs, Supplier<CompletableFuture<T>> call) {
     if (closed) {
       return context.failedFuture(closedError(what));
+    }
+    if (!client.isComplete()) {
+      return client.compose(ready -> call(what, timeoutMs, call));
+    }
+    if (client.failed()) {
+      return context.failedFuture(EtcdErrors.translate(client.cause(), what, options.getEndpoints()));
     }
     PromiseInternal<T> promise = context.promise();
     CompletableFuture<T> pending;
@@ -151,10 +172,12 @@ public final class EtcdConnection {
    */
   public void close() {
     closed = true;
-    try {
-      client.close();
-    } catch (RuntimeException e) {
-      LOG.warn("Closing the etcd client of {} failed", options.getEndpoints(), e);
-    }
+    client.onSuccess(created -> {
+      try {
+        created.close();
+      } catch (RuntimeException e) {
+        LOG.warn("Closing the etcd client of {} failed", options.getEndpoints(), e);
+      }
+    });
   }
 }

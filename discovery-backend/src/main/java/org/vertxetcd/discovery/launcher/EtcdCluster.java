@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  * Real etcd processes on loopback for tests and demos: one member or a cluster, each member with its own ports and
  * data directory, started from the {@code etcd} binary (Debian: {@code apt-get install -y etcd-server etcd-client}).
  * <p>
- * Every process is stopped by {@link #close()}, by a JVM shutdown hook, and, should the JVM be killed, by a watchdog
- * that notices the JVM is gone. Methods block; do not call them on an event loop.
+ * Every process is stopped by {@link #close()}, or when the JVM that started it ends, however it ends (even by
+ * SIGKILL): a watchdog per process notices. The JVM's own shutdown hooks can therefore still use etcd, e.g. to revoke
+ * leases. Methods block; do not call them on an event loop.
  * <pre>
  * try (EtcdCluster etcd = EtcdCluster.builder().members(3).build().start()) {
  *   List&lt;String&gt; endpoints = etcd.endpoints();
@@ -143,7 +144,6 @@ public final class EtcdCluster implements AutoCloseable {
   private final int heartbeatMillis;
   private final int electionMillis;
   private final List<EtcdMember> members = new ArrayList<>();
-  private final Thread shutdownHook = new Thread(this::destroyAll, "etcd-cluster-shutdown");
 
   private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
     this.binary = binary;
@@ -175,7 +175,6 @@ public final class EtcdCluster implements AutoCloseable {
    *                     holds the end of its log. The cluster is closed in that case.
    */
   public EtcdCluster start() throws IOException {
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
     try {
       for (EtcdMember member : members) {
         member.start();
@@ -305,11 +304,6 @@ public final class EtcdCluster implements AutoCloseable {
   @Override
   public void close() {
     destroyAll();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException | IllegalArgumentException e) {
-      LOG.debug("No shutdown hook to remove: the JVM is shutting down or the cluster was never started", e);
-    }
     if (ownsDataRoot) {
       deleteRecursively(dataRoot);
     }

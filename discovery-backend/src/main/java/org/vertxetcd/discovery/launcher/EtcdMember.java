@@ -101,7 +101,9 @@ public final class EtcdMember {
       return;
     }
     Files.createDirectories(dataDir.getParent());
-    List<String> command = new ArrayList<>(List.of("sh", "-c", WATCHDOG, "etcd-watchdog", cluster.binary()));
+    // A session of its own: a Ctrl-C meant for the JVM must not reach etcd before the JVM has stopped its clients.
+    List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c", WATCHDOG, "etcd-watchdog",
+      cluster.binary()));
     command.addAll(cluster.memberArguments(this));
     process = new ProcessBuilder(command)
       .redirectErrorStream(true)

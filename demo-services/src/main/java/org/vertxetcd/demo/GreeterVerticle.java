@@ -1,0 +1,84 @@
+package org.vertxetcd.demo;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.servicediscovery.types.HttpEndpoint;
+
+import java.time.Instant;
+
+/**
+ * An HTTP service answering {@code GET /hello?name=you} that registers itself in etcd as an HTTP endpoint, with the
+ * host and port it really listens on, and unregisters when it stops.
+ * <p>
+ * Configuration: {@code discovery} (the backend configuration), {@code name} (service name, default greeter),
+ * {@code host} (the host other services reach it at), {@code bind} (the interface to listen on, default the host),
+ * {@code port} (0 picks a free one).
+ */
+public class GreeterVerticle extends VerticleBase {
+
+  private static final long PUBLISH_RETRY_MS = 2_000;
+
+  private ServiceDiscovery discovery;
+  private Record record;
+  private String instance;
+
+  @Override
+  public Future<?> start() {
+    JsonObject config = config();
+    String host = config.getString("host", "127.0.0.1");
+    discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
+      .setBackendConfiguration(config.getJsonObject("discovery")));
+    return vertx.createHttpServer()
+      .requestHandler(request -> {
+        if ("/hello".equals(request.path())) {
+          String name = request.getParam("name", "world");
+          request.response().putHeader("content-type", "application/json")
+            .end(new JsonObject().put("greeting", "Hello, " + name + "!").put("instance", instance).encode());
+        } else {
+          request.response().setStatusCode(404).end();
+        }
+      })
+      .listen(config.getInteger("port", 0), config.getString("bind", host))
+      .onSuccess(server -> {
+        instance = config.getString("name", "greeter") + "@" + host + ":" + server.actualPort();
+        publish(config.getString("name", "greeter"), host, server);
+      });
+  }
+
+  /** Registers this greeter; while etcd is not reachable yet (a cluster still starting), tries again. */
+  private void publish(String name, String host, HttpServer server) {
+    discovery.publish(HttpEndpoint.createRecord(name, host, server.actualPort(), "/")
+        .setMetadata(new JsonObject().put("instance", instance).put("registeredAt", Instant.now().toString())))
+      .onSuccess(published -> {
+        record = published;
+        System.out.printf("greeter %s listening on %s (registration %s)%n", instance, published.getLocation()
+          .getString("endpoint"), published.getRegistration());
+      })
+      .onFailure(error -> {
+        System.err.printf("greeter %s could not register (%s); trying again in %d ms%n", instance,
+          error.getMessage(), PUBLISH_RETRY_MS);
+        vertx.setTimer(PUBLISH_RETRY_MS, id -> publish(name, host, server));
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> unpublished = record == null ? Future.succeededFuture()
+      : discovery.unpublish(record.getRegistration()).recover(error -> {
+        System.err.printf("greeter %s could not unregister (%s): it leaves when its lease expires%n", instance,
+          error.getMessage());
+        return Future.succeededFuture();
+      });
+    return unpublished.onComplete(done -> discovery.close());
+  }
+
+  /** @return this instance's name, {@code greeter@host:port} */
+  public String instance() {
+    return instance;
+  }
+}

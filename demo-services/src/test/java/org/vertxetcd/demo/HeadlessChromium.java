@@ -1,0 +1,160 @@
+package org.vertxetcd.demo;
+
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.vertxetcd.discovery.support.TestSupport.await;
+
+/**
+ * A real headless Chromium (Debian's {@code chromium} package), driven over the Chrome DevTools Protocol: open a
+ * page, evaluate JavaScript in it, take a screenshot. No browser download, no driver: the protocol is JSON over a
+ * WebSocket.
+ */
+final class HeadlessChromium implements AutoCloseable {
+
+  private static final String BINARY = "/usr/bin/chromium";
+
+  private final Process process;
+  private final Path profile;
+  private final WebSocket page;
+  private final AtomicInteger ids = new AtomicInteger();
+  private final Map<Integer, Promise<JsonObject>> pending = new ConcurrentHashMap<>();
+
+  private HeadlessChromium(Process process, Path profile, WebSocket page) {
+    this.process = process;
+    this.profile = profile;
+    this.page = page;
+    page.textMessageHandler(text -> {
+      JsonObject message = new JsonObject(text);
+      Promise<JsonObject> waiting = message.containsKey("id") ? pending.remove(message.getInteger("id")) : null;
+      if (waiting != null) {
+        if (message.containsKey("error")) {
+          waiting.fail(message.getJsonObject("error").encode());
+        } else {
+          waiting.complete(message.getJsonObject("result"));
+        }
+      }
+    });
+  }
+
+  /**
+   * Starts Chromium with the flags this machine needs (no sandbox as root, no background networking on a closed
+   * network) and a fresh profile, and connects to its first page.
+   *
+   * @param vertx the Vert.x instance for the protocol connection
+   * @return the browser
+   */
+  static HeadlessChromium start(Vertx vertx) throws Exception {
+    if (!new File(BINARY).canExecute()) {
+      throw new IllegalStateException(BINARY + " is missing: install Debian's chromium package (scripts/test.sh "
+        + "does)");
+    }
+    Path profile = Files.createTempDirectory("chromium-profile");
+    Process process = new ProcessBuilder(BINARY, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
+      "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile,
+      "--remote-debugging-port=0", "about:blank")
+      .redirectErrorStream(true)
+      .redirectOutput(profile.resolve("chromium.log").toFile())
+      .start();
+    try {
+      Path portFile = profile.resolve("DevToolsActivePort");
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(portFile) && Files.size(portFile) > 0);
+      int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
+      String socketUrl = pageSocket(port);
+      WebSocket socket = await(vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxMessageSize(64 * 1024 * 1024).setMaxFrameSize(64 * 1024 * 1024)).connect(
+          new WebSocketConnectOptions().setAbsoluteURI(socketUrl)));
+      return new HeadlessChromium(process, profile, socket);
+    } catch (Exception | AssertionError e) {
+      process.destroyForcibly();
+      throw e;
+    }
+  }
+
+  private static String pageSocket(int port) throws IOException, InterruptedException {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      URI.create("http://127.0.0.1:" + port + "/json/list")).build(), HttpResponse.BodyHandlers.ofString());
+    return new JsonArray(response.body()).stream().map(JsonObject.class::cast)
+      .filter(target -> "page".equals(target.getString("type"))).findFirst().orElseThrow()
+      .getString("webSocketDebuggerUrl");
+  }
+
+  /**
+   * @param method a DevTools method, e.g. {@code Page.navigate}
+   * @param params its parameters
+   * @return its result
+   */
+  JsonObject send(String method, JsonObject params) {
+    int id = ids.incrementAndGet();
+    Promise<JsonObject> result = Promise.promise();
+    pending.put(id, result);
+    page.writeTextMessage(new JsonObject().put("id", id).put("method", method).put("params", params).encode());
+    return await(result.future());
+  }
+
+  /**
+   * @param url the page to load
+   */
+  void open(String url) {
+    send("Page.enable", new JsonObject());
+    send("Page.navigate", new JsonObject().put("url", url));
+  }
+
+  /**
+   * @param expression JavaScript evaluated in the page
+   * @return its value (JSON-serialisable results only)
+   */
+  Object evaluate(String expression) {
+    JsonObject result = send("Runtime.evaluate", new JsonObject().put("expression", expression)
+      .put("returnByValue", true)).getJsonObject("result");
+    return result.getValue("value");
+  }
+
+  /**
+   * @param file where to write a PNG of the page as it is now
+   */
+  void screenshot(Path file) throws IOException {
+    String data = send("Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
+    Files.createDirectories(file.getParent());
+    Files.write(file, Base64.getDecoder().decode(data));
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      await(page.close());
+    } finally {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      try (Stream<Path> paths = Files.walk(profile)) {
+        paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      }
+    }
+  }
+}
