@@ -248,7 +248,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   public void onStale(Throwable cause) {
     lastSyncError = cause;
     lastError = EtcdErrors.unwrap(cause).getMessage();
-    if (viewState == RegistryHealth.ViewState.FRESH) {
+    if (viewState != RegistryHealth.ViewState.STALE && firstSync.future().succeeded()) {
       viewState = RegistryHealth.ViewState.STALE;
       publishState(RegistryHealth.Change.VIEW_STALE, lastError);
     } else if (viewState == RegistryHealth.ViewState.SYNCING && !syncFailureReported) {

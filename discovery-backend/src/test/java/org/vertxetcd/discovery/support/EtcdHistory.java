@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -90,18 +91,31 @@ public final class EtcdHistory implements AutoCloseable {
     if (toRevision <= fromRevision) {
       return changes;
     }
+    // The prefix may have no event at toRevision. So the watch also covers the key named like the prefix itself
+    // (outside the registry's range, invisible to nodes), and a mark written there after toRevision tells when
+    // every earlier event has arrived.
+    ByteSequence mark = ByteSequence.from(prefix, StandardCharsets.UTF_8);
+    AtomicLong markRevision = new AtomicLong(Long.MAX_VALUE);
     CompletableFuture<Void> reached = new CompletableFuture<>();
     List<WatchEvent> events = new ArrayList<>();
-    try (Watch.Watcher watcher = client.getWatchClient().watch(layout.rangeStart(), WatchOption.builder()
+    Runnable checkMark = () -> {
+      synchronized (events) {
+        if (events.stream().anyMatch(event -> event.getKeyValue().getKey().equals(mark)
+          && event.getKeyValue().getModRevision() >= markRevision.get())) {
+          reached.complete(null);
+        }
+      }
+    };
+    try (Watch.Watcher watcher = client.getWatchClient().watch(mark, WatchOption.builder()
       .withRange(layout.rangeEnd()).withRevision(fromRevision + 1).build(), response -> {
         synchronized (events) {
           events.addAll(response.getEvents());
-          if (!response.getEvents().isEmpty()
-            && response.getEvents().get(response.getEvents().size() - 1).getKeyValue().getModRevision() >= toRevision) {
-            reached.complete(null);
-          }
         }
+        checkMark.run();
       })) {
+      markRevision.set(client.getKVClient().put(mark, ByteSequence.from("history mark", StandardCharsets.UTF_8))
+        .get(10, TimeUnit.SECONDS).getHeader().getRevision());
+      checkMark.run();
       reached.get(20, TimeUnit.SECONDS);
     }
     synchronized (events) {

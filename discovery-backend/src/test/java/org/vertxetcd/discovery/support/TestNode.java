@@ -6,11 +6,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import org.awaitility.Awaitility;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +44,9 @@ public final class TestNode implements AutoCloseable {
     registry = EtcdRegistry.create(vertx, options);
     discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setBackendConfiguration(config));
     startRevision = await(registry.snapshot()).revision();
+    // Faults are injected into a node whose watch is established, not one still creating it.
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+      .until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
   }
 
   /**
