@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonObject;
 import org.vertxetcd.discovery.impl.OptionsReader;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -56,10 +58,17 @@ public class EtcdBackendOptions {
   static final String STATE_ADDRESS = "stateAddress";
   static final String REQUEST_TIMEOUT = "requestTimeout";
   static final String MAX_REQUEST_BYTES = "maxRequestBytes";
+  static final String CA_FILE = "caFile";
+  static final String CERT_FILE = "certFile";
+  static final String KEY_FILE = "keyFile";
+  static final String USER = "user";
+  static final String PASSWORD = "password";
+
+  private static final String HIDDEN = "********";
 
   /** Keys of the JSON form, plus the key Vert.x uses to select the backend. */
   private static final List<String> KNOWN_KEYS = List.of("backend-name", ENDPOINTS, PREFIX, TTL, ANNOUNCE_ADDRESS,
-    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES);
+    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD);
 
   private List<String> endpoints;
   private String prefix;
@@ -69,6 +78,11 @@ public class EtcdBackendOptions {
   private String stateAddress;
   private long requestTimeout;
   private int maxRequestBytes;
+  private String caFile;
+  private String certFile;
+  private String keyFile;
+  private String user;
+  private String password;
 
   /**
    * Creates options with every default.
@@ -98,6 +112,11 @@ public class EtcdBackendOptions {
     stateAddress = other.stateAddress;
     requestTimeout = other.requestTimeout;
     maxRequestBytes = other.maxRequestBytes;
+    caFile = other.caFile;
+    certFile = other.certFile;
+    keyFile = other.keyFile;
+    user = other.user;
+    password = other.password;
   }
 
   /**
@@ -117,15 +136,28 @@ public class EtcdBackendOptions {
     reader.string(STATE_ADDRESS).ifPresent(this::setStateAddress);
     reader.longValue(REQUEST_TIMEOUT).ifPresent(this::setRequestTimeout);
     reader.integer(MAX_REQUEST_BYTES).ifPresent(this::setMaxRequestBytes);
+    reader.string(CA_FILE).ifPresent(this::setCaFile);
+    reader.string(CERT_FILE).ifPresent(this::setCertFile);
+    reader.string(KEY_FILE).ifPresent(this::setKeyFile);
+    reader.string(USER).ifPresent(this::setUser);
+    reader.string(PASSWORD).ifPresent(this::setPassword);
   }
 
   /**
    * Builds the JSON form of these options; {@code new EtcdBackendOptions(options.toJson())} equals {@code options}.
+   * It holds the password: to show options, use {@link #toDisplayJson()}.
    *
    * @return the JSON form
    */
   public JsonObject toJson() {
-    return new JsonObject()
+    return toDisplayJson().put(PASSWORD, password);
+  }
+
+  /**
+   * @return the JSON form for logs and screens: the password, when set, is replaced by {@code ********}
+   */
+  public JsonObject toDisplayJson() {
+    JsonObject json = new JsonObject()
       .put(ENDPOINTS, new JsonArray(new ArrayList<>(endpoints)))
       .put(PREFIX, prefix)
       .put(TTL, ttl)
@@ -134,6 +166,18 @@ public class EtcdBackendOptions {
       .put(STATE_ADDRESS, stateAddress)
       .put(REQUEST_TIMEOUT, requestTimeout)
       .put(MAX_REQUEST_BYTES, maxRequestBytes);
+    putIfSet(json, CA_FILE, caFile);
+    putIfSet(json, CERT_FILE, certFile);
+    putIfSet(json, KEY_FILE, keyFile);
+    putIfSet(json, USER, user);
+    putIfSet(json, PASSWORD, password == null ? null : HIDDEN);
+    return json;
+  }
+
+  private static void putIfSet(JsonObject json, String key, String value) {
+    if (value != null) {
+      json.put(key, value);
+    }
   }
 
   /**
@@ -162,7 +206,39 @@ public class EtcdBackendOptions {
     if (maxRequestBytes < 1024) {
       throw invalid(MAX_REQUEST_BYTES, "must be at least 1024 bytes, was " + maxRequestBytes);
     }
+    validateSecurity();
     return this;
+  }
+
+  private void validateSecurity() {
+    long secure = endpoints.stream().filter(endpoint -> endpoint.trim().startsWith("https://")).count();
+    if (secure != 0 && secure != endpoints.size()) {
+      throw invalid(ENDPOINTS, "mixes http:// and https:// URLs: TLS is for all members or none");
+    }
+    if (secure == 0 && (caFile != null || certFile != null || keyFile != null)) {
+      throw invalid(caFile != null ? CA_FILE : certFile != null ? CERT_FILE : KEY_FILE,
+        "is set but the endpoints are http:// URLs; use https:// endpoints for TLS");
+    }
+    if ((certFile == null) != (keyFile == null)) {
+      throw invalid(certFile == null ? CERT_FILE : KEY_FILE, "is needed too: mutual TLS takes both "
+        + CERT_FILE + " and " + KEY_FILE);
+    }
+    requireReadable(CA_FILE, caFile);
+    requireReadable(CERT_FILE, certFile);
+    requireReadable(KEY_FILE, keyFile);
+    if ((user == null) != (password == null)) {
+      throw invalid(user == null ? USER : PASSWORD, "is needed too: etcd authentication takes both " + USER
+        + " and " + PASSWORD);
+    }
+    if (user != null && user.isBlank()) {
+      throw invalid(USER, "must not be empty");
+    }
+  }
+
+  private static void requireReadable(String key, String file) {
+    if (file != null && !Files.isReadable(Paths.get(file))) {
+      throw invalid(key, "'" + file + "' is not a readable file");
+    }
   }
 
   private static void validateEndpoint(String endpoint) {
@@ -372,6 +448,107 @@ public class EtcdBackendOptions {
     return this;
   }
 
+  /**
+   * @return the PEM file of the certificate authorities trusted for etcd's server certificates, {@code null} for
+   *     the JVM's default trust store
+   */
+  public String getCaFile() {
+    return caFile;
+  }
+
+  /**
+   * Sets the PEM file of the certificate authorities to trust for etcd's server certificates ({@code caFile});
+   * without it, TLS trusts the JVM's default certificate authorities. Needs {@code https://} endpoints.
+   *
+   * @param caFile the PEM file path
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setCaFile(String caFile) {
+    this.caFile = caFile;
+    return this;
+  }
+
+  /**
+   * @return the PEM file of this client's certificate chain, for mutual TLS
+   */
+  public String getCertFile() {
+    return certFile;
+  }
+
+  /**
+   * Sets the PEM file of the client certificate chain this node presents to etcd ({@code certFile}), for mutual TLS
+   * ({@code --client-cert-auth}). Goes with {@code keyFile}.
+   *
+   * @param certFile the PEM file path
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setCertFile(String certFile) {
+    this.certFile = certFile;
+    return this;
+  }
+
+  /**
+   * @return the PEM file of this client's private key, for mutual TLS
+   */
+  public String getKeyFile() {
+    return keyFile;
+  }
+
+  /**
+   * Sets the PEM file of the client's private key, unencrypted PKCS#8 ({@code -----BEGIN PRIVATE KEY-----},
+   * {@code keyFile}). Goes with {@code certFile}. Its content is never logged.
+   *
+   * @param keyFile the PEM file path
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setKeyFile(String keyFile) {
+    this.keyFile = keyFile;
+    return this;
+  }
+
+  /**
+   * @return the etcd user name, {@code null} without authentication
+   */
+  public String getUser() {
+    return user;
+  }
+
+  /**
+   * Sets the etcd user this node authenticates as ({@code user}); goes with {@code password}. Its roles decide which
+   * prefixes it may read and write.
+   *
+   * @param user the user name
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setUser(String user) {
+    this.user = user;
+    return this;
+  }
+
+  /**
+   * @return the etcd password, {@code null} without authentication
+   */
+  public String getPassword() {
+    return password;
+  }
+
+  /**
+   * Sets the etcd password of {@code user} ({@code password}). It never appears in logs, error messages,
+   * {@link #toString()} or {@link #toDisplayJson()}.
+   *
+   * @param password the password
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setPassword(String password) {
+    this.password = password;
+    return this;
+  }
+
+  /** @return whether the endpoints use TLS */
+  public boolean isTls() {
+    return endpoints != null && !endpoints.isEmpty() && endpoints.get(0).trim().startsWith("https://");
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof EtcdBackendOptions && toJson().equals(((EtcdBackendOptions) o).toJson());
@@ -384,6 +561,6 @@ public class EtcdBackendOptions {
 
   @Override
   public String toString() {
-    return "EtcdBackendOptions" + toJson().encode();
+    return "EtcdBackendOptions" + toDisplayJson().encode();
   }
 }

@@ -53,6 +53,10 @@ public final class ChangeApplier {
    * @param publish  whether to publish the differences as events (not for the first list)
    */
   public void applyList(List<KeyChange> keys, long revision, boolean publish) {
+    if (cache.size() == 0 && !publish) {
+      applyFirstList(keys);
+      return;
+    }
     Map<String, KeyChange> listed = new HashMap<>();
     Set<String> bad = new HashSet<>();
     for (KeyChange key : keys) {
@@ -80,10 +84,29 @@ public final class ChangeApplier {
           entry.record().getRegistration()), revision));
       }
     }
-    // Leaves first within a revision, so that a record that moved to another key leaves before it joins again.
-    differences.sort(Comparator.comparingLong(KeyChange::modRevision)
-      .thenComparing(change -> change.kind() == KeyChange.Kind.PUT));
+    if (publish) {
+      // In revision order; leaves first within a revision, so that a record that moved to another key leaves before
+      // it joins again.
+      differences.sort(Comparator.comparingLong(KeyChange::modRevision)
+        .thenComparing(change -> change.kind() == KeyChange.Kind.PUT));
+    }
     differences.forEach(change -> apply(change, publish));
+  }
+
+  /** The first list: nothing to compare with and nothing to publish, so each valid key goes straight to the view. */
+  private void applyFirstList(List<KeyChange> keys) {
+    Set<String> bad = new HashSet<>();
+    for (KeyChange key : keys) {
+      RecordCache.Entry sibling = key.parsed() == null ? null : cache.applied(key.parsed().registration());
+      String problem = sibling != null ? usedBy(sibling.record()) : key.problem();
+      if (problem == null) {
+        cache.apply(key.parsed().registration(), new RecordCache.Entry(key.record(), key.modRevision(), key.lease()));
+      } else {
+        bad.add(key.displayKey());
+        badKeys.report(key.displayKey(), problem);
+      }
+    }
+    badKeys.retainOnly(bad);
   }
 
   /**

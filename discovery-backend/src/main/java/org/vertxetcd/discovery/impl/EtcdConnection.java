@@ -1,9 +1,14 @@
 package org.vertxetcd.discovery.impl;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -15,6 +20,9 @@ import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
+import javax.net.ssl.SSLException;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -35,6 +43,9 @@ public final class EtcdConnection {
   /** etcd refuses gRPC keep-alive pings more frequent than its {@code --grpc-keepalive-min-time}, 5 s by default. */
   private static final Duration GRPC_KEEPALIVE_TIME = Duration.ofSeconds(5);
   private static final Duration GRPC_KEEPALIVE_TIMEOUT = Duration.ofSeconds(3);
+
+  /** Large list pages (many records, or records near etcd's 1.5 MiB limit) need more than gRPC's default 4 MiB. */
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
   /** Builds clients off Vert.x threads; daemon threads that end when idle. */
   private static final Executor CREATOR = Executors.newCachedThreadPool(runnable -> {
@@ -67,7 +78,7 @@ public final class EtcdConnection {
       .setInternalBlockingPoolSize(1)
       .setUseDaemonThread(true));
     Duration timeout = Duration.ofMillis(options.getRequestTimeout());
-    return Client.builder()
+    ClientBuilder builder = Client.builder()
       .endpoints(options.getEndpoints().stream().map(String::trim).toArray(String[]::new))
       .vertx(clientVertx)
       // Fail fast while no member is reachable: the registry retries with its own backoff and deadlines.
@@ -76,7 +87,33 @@ public final class EtcdConnection {
       .retryMaxDuration(timeout)
       .keepaliveTime(GRPC_KEEPALIVE_TIME)
       .keepaliveTimeout(GRPC_KEEPALIVE_TIMEOUT)
-      .build();
+      .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
+    if (options.isTls()) {
+      builder.sslContext(sslContext(options));
+    }
+    if (options.getUser() != null) {
+      builder.user(ByteSequence.from(options.getUser(), StandardCharsets.UTF_8))
+        .password(ByteSequence.from(options.getPassword(), StandardCharsets.UTF_8));
+    }
+    return builder.build();
+  }
+
+  private static SslContext sslContext(EtcdBackendOptions options) {
+    try {
+      SslContextBuilder ssl = GrpcSslContexts.forClient();
+      if (options.getCaFile() != null) {
+        ssl.trustManager(new File(options.getCaFile()));
+      }
+      if (options.getCertFile() != null) {
+        ssl.keyManager(new File(options.getCertFile()), new File(options.getKeyFile()));
+      }
+      return ssl.build();
+    } catch (SSLException | IllegalArgumentException e) {
+      // The message of these exceptions names files and formats, never key material.
+      throw new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot set up TLS for etcd at " + options.getEndpoints()
+        + " with caFile=" + options.getCaFile() + ", certFile=" + options.getCertFile() + ", keyFile="
+        + options.getKeyFile() + ": " + e.getMessage() + " (the key must be unencrypted PKCS#8 PEM)", e);
+    }
   }
 
   /** @return the KV client; only within a {@link #call} (which waits for the client to exist) or after one */

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
+import javax.net.ssl.SSLException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -56,12 +57,50 @@ public final class EtcdErrors {
   }
 
   /**
+   * @param error any error from a jetcd call or of this library
+   * @return whether etcd refused the credentials or the permission: trying again cannot help until someone changes
+   *     the configuration or the roles
+   */
+  public static boolean isRefused(Throwable error) {
+    return error instanceof EtcdDiscoveryException
+      && (((EtcdDiscoveryException) error).reason() == Reason.PERMISSION_DENIED
+      || ((EtcdDiscoveryException) error).reason() == Reason.AUTHENTICATION_FAILED);
+  }
+
+  /**
+   * @param error any error from a jetcd call
+   * @return whether etcd said the auth token expired (jetcd renews it when an ordinary request meets this error)
+   */
+  public static boolean isInvalidToken(Throwable error) {
+    Throwable cause = unwrap(error);
+    return cause != null && String.valueOf(cause.getMessage()).contains("invalid auth token");
+  }
+
+  /**
    * @param error any error from a jetcd call
    * @return whether etcd said the lease does not exist (expired or revoked)
    */
   public static boolean isLeaseNotFound(Throwable error) {
     Throwable cause = unwrap(error);
     return cause != null && String.valueOf(cause.getMessage()).contains("requested lease not found");
+  }
+
+  /**
+   * @param error an error
+   * @return its message, with the root cause's when that one says more (a TLS handshake failure hides behind gRPC's
+   *     "io exception")
+   */
+  private static String detail(Throwable error) {
+    String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root != error && root.getMessage() != null && !message.contains(root.getMessage())) {
+      String kind = root instanceof SSLException ? "TLS: " : root.getClass().getSimpleName() + ": ";
+      return message + "; " + kind + root.getMessage();
+    }
+    return message;
   }
 
   /**
@@ -87,10 +126,18 @@ public final class EtcdErrors {
       return (EtcdDiscoveryException) error;
     }
     Throwable cause = unwrap(error);
-    String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String detail = detail(cause);
     if (detail.contains("request is too large")) {
       return new EtcdDiscoveryException(Reason.TOO_LARGE, "Cannot " + what + ": etcd says the request is too large",
         cause);
+    }
+    if (detail.contains("authentication failed") || detail.contains("invalid user ID or password")) {
+      return new EtcdDiscoveryException(Reason.AUTHENTICATION_FAILED, "Cannot " + what + ": etcd rejected the "
+        + "configured user name or password (" + detail + ")", cause);
+    }
+    if (detail.contains("permission denied")) {
+      return new EtcdDiscoveryException(Reason.PERMISSION_DENIED, "Cannot " + what + ": etcd denied permission ("
+        + detail + "); check the roles granted to the configured user", cause);
     }
     switch (code(cause)) {
       case PERMISSION_DENIED:

@@ -66,7 +66,7 @@ public final class EventPublisher {
 
   /** The shape {@code DiscoveryImpl} announces: publish and unpublish without registration, leave as DOWN. */
   private static Record announcement(RegistryEventType type, Record record) {
-    Record announced = RecordCodec.copy(record);
+    Record announced = RecordCodec.view(record);
     switch (type) {
       case JOIN:
         return announced.setRegistration(null);

@@ -126,6 +126,10 @@ public final class KeyLayout {
    * @return the name it encodes, or {@code null} when the segment is not a valid encoding
    */
   public static String decodeName(String segment) {
+    if (segment.indexOf('%') < 0) {
+      // Nothing encoded: the common case needs no decoding (the key as a whole is valid UTF-8 already).
+      return segment;
+    }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(segment.length());
     for (int i = 0; i < segment.length(); i++) {
       char c = segment.charAt(i);
@@ -155,6 +159,11 @@ public final class KeyLayout {
   }
 
   private static String decodeUtf8(byte[] bytes) {
+    String lenient = new String(bytes, StandardCharsets.UTF_8);
+    if (lenient.indexOf('\uFFFD') < 0) {
+      // Well-formed: the common case, without a strict decoder.
+      return lenient;
+    }
     try {
       return StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)

@@ -1,5 +1,6 @@
 package org.vertxetcd.discovery.impl;
 
+import io.etcd.jetcd.options.LeaseOption;
 import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
@@ -61,6 +62,8 @@ public final class LeaseSession {
   private PromiseInternal<Long> granting;
   private boolean replacing;
   private boolean grantFailureReported;
+  private Future<Boolean> verifying;
+  private long verifiedLease;
   private boolean closed;
 
   /**
@@ -126,9 +129,19 @@ public final class LeaseSession {
     if (checked == 0) {
       return context.succeededFuture(false);
     }
-    return connection.call("check lease " + Long.toHexString(checked),
-        () -> connection.lease().keepAliveOnce(checked))
+    if (verifying != null && verifiedLease == checked) {
+      // A revoked lease deletes all its keys at once: one check answers for all of them.
+      return verifying;
+    }
+    verifiedLease = checked;
+    // TimeToLive goes through jetcd's retrying path, which also renews an expired auth token.
+    Future<Boolean> check = connection.call("check lease " + Long.toHexString(checked),
+        () -> connection.lease().timeToLive(checked, LeaseOption.DEFAULT))
       .map(response -> {
+        if (response.getTTL() <= 0) {
+          lost(checked, "etcd: requested lease not found (expired or revoked)");
+          return false;
+        }
         confirm(checked);
         return true;
       })
@@ -137,8 +150,17 @@ public final class LeaseSession {
           lost(checked, "etcd: requested lease not found");
           return context.succeededFuture(false);
         }
+        LOG.warn("Could not check lease {} after keys bound to it were deleted ({}); the keep-alives will tell",
+          Long.toHexString(checked), error.getMessage());
         return context.failedFuture(error);
       });
+    verifying = check;
+    check.onComplete(done -> {
+      if (verifying == check) {
+        verifying = null;
+      }
+    });
+    return check;
   }
 
   /**
@@ -232,6 +254,9 @@ public final class LeaseSession {
           confirm(kept);
         } else if (EtcdErrors.isLeaseNotFound(error)) {
           lost(kept, "etcd: requested lease not found");
+        } else if (EtcdErrors.isInvalidToken(error)) {
+          // Keep-alives do not renew an expired auth token; checking the lease does, and tells whether it lived.
+          verify();
         } else if (confirmed && System.nanoTime() - lastConfirmedNanos > ttlMs * 1_000_000) {
           LOG.warn("etcd has not confirmed lease {} for a whole TTL ({}): this node's records may have expired; "
             + "they are registered again as soon as etcd answers", Long.toHexString(kept), error.getMessage());

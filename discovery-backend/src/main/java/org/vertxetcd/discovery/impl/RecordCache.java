@@ -99,7 +99,7 @@ public final class RecordCache {
    */
   public Record get(String registration) {
     Entry entry = current(registration);
-    return entry == null ? null : RecordCodec.copy(entry.record);
+    return entry == null ? null : RecordCodec.view(entry.record);
   }
 
   /** @return copies of every record, including this node's undelivered writes */
@@ -107,19 +107,19 @@ public final class RecordCache {
     List<Record> records = new ArrayList<>(entries.size() + localWrites.size());
     if (localWrites.isEmpty()) {
       for (Entry entry : entries.values()) {
-        records.add(RecordCodec.copy(entry.record));
+        records.add(RecordCodec.view(entry.record));
       }
       return records;
     }
     Map<String, LocalWrite> writes = Map.copyOf(localWrites);
     entries.forEach((registration, entry) -> {
       if (!writes.containsKey(registration)) {
-        records.add(RecordCodec.copy(entry.record));
+        records.add(RecordCodec.view(entry.record));
       }
     });
     writes.values().forEach(write -> {
       if (write.entry != null) {
-        records.add(RecordCodec.copy(write.entry.record));
+        records.add(RecordCodec.view(write.entry.record));
       }
     });
     return records;

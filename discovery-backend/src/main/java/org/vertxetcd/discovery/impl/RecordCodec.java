@@ -1,9 +1,9 @@
 package org.vertxetcd.discovery.impl;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.Status;
 
 /**
  * Encodes records as the values stored in etcd ({@code record.toJson()} as UTF-8 JSON) and decodes values read back,
@@ -41,13 +41,13 @@ public final class RecordCodec {
   public static Record decode(KeyLayout.ParsedKey key, byte[] value) throws InvalidRecordException {
     JsonObject json;
     try {
-      json = new JsonObject(Buffer.buffer(value));
-    } catch (DecodeException | ClassCastException e) {
+      json = FrozenJson.parseObject(value);
+    } catch (DecodeException e) {
       throw new InvalidRecordException("the value is not a JSON object");
     }
     Record record;
     try {
-      record = new Record(json);
+      record = frozenRecord(json);
     } catch (RuntimeException e) {
       throw new InvalidRecordException("the JSON is not a record (" + e.getMessage() + ")");
     }
@@ -67,17 +67,47 @@ public final class RecordCodec {
     return record;
   }
 
+  /** Reads a record like {@code new Record(json)} does, from frozen JSON, sharing its location and metadata. */
+  private static Record frozenRecord(JsonObject json) {
+    Record record = new Record()
+      .setName(string(json, "name"))
+      .setRegistration(string(json, "registration"))
+      .setType(string(json, "type"))
+      .setLocation(object(json, "location"))
+      .setMetadata(object(json, "metadata"));
+    String status = string(json, "status");
+    return status == null ? record : record.setStatus(Status.valueOf(status));
+  }
+
+  private static String string(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    return value instanceof String ? (String) value : null;
+  }
+
+  private static JsonObject object(JsonObject json, String key) {
+    Object value = json.getValue(key);
+    return value instanceof JsonObject ? (JsonObject) value : null;
+  }
+
   /**
-   * @param record a record
-   * @return an independent copy, so a caller mutating it cannot change the cached one
+   * @param record a record of a caller
+   * @return an immutable snapshot of it, for the cache (its location and metadata are frozen deep copies)
    */
-  public static Record copy(Record record) {
+  public static Record snapshot(Record record) {
     return new Record()
       .setName(record.getName())
       .setRegistration(record.getRegistration())
       .setStatus(record.getStatus())
       .setType(record.getType())
-      .setLocation(record.getLocation() == null ? null : record.getLocation().copy())
-      .setMetadata(record.getMetadata() == null ? null : record.getMetadata().copy());
+      .setLocation(FrozenJson.freeze(record.getLocation()))
+      .setMetadata(FrozenJson.freeze(record.getMetadata()));
+  }
+
+  /**
+   * @param cached a record of the cache
+   * @return a record for a caller: mutating it (or what its getters return) cannot change the cached one
+   */
+  public static Record view(Record cached) {
+    return new RecordView(cached);
   }
 }

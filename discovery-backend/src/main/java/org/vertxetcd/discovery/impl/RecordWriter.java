@@ -30,7 +30,8 @@ import java.util.function.IntFunction;
  * An etcd request can stall without an answer (a proposal dropped during a leader election waits for etcd's own
  * timeout) or be applied although its answer is lost. So each write is tried with a short deadline and repeated until
  * the request timeout, and each transaction tells from etcd's answer whether an earlier try already did the work:
- * store is put-if-absent, update is compare-and-swap on the key's revision, remove is delete-if-present.
+ * store is put-if-absent (batched with other stores), update is compare-and-swap on the key's revision, remove is
+ * delete-if-present.
  * <p>
  * Runs on the registry's context.
  */
@@ -48,6 +49,7 @@ public final class RecordWriter {
   private final OwnRecords own;
   private final LeaseSession lease;
   private final Function<String, Future<Void>> afterFirstSync;
+  private final PutIfAbsentBatcher batcher;
 
   /**
    * @param context        the registry's context
@@ -56,10 +58,12 @@ public final class RecordWriter {
    * @param cache          the view, for this node's own writes and the keys of known records
    * @param own            the records this node holds and its writes in flight
    * @param lease          this node's lease
+   * @param batcher        writes new keys, many per transaction
    * @param afterFirstSync waits for the view's first sync, failing with the given description of the operation
    */
   public RecordWriter(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
-                      OwnRecords own, LeaseSession lease, Function<String, Future<Void>> afterFirstSync) {
+                      OwnRecords own, LeaseSession lease, PutIfAbsentBatcher batcher,
+                      Function<String, Future<Void>> afterFirstSync) {
     this.context = context;
     this.options = connection.options();
     this.connection = connection;
@@ -67,6 +71,7 @@ public final class RecordWriter {
     this.cache = cache;
     this.own = own;
     this.lease = lease;
+    this.batcher = batcher;
     this.afterFirstSync = afterFirstSync;
   }
 
@@ -86,7 +91,7 @@ public final class RecordWriter {
         + record.getName() + "': it is already registered as " + record.getRegistration()
         + " (use update to change it)"));
     }
-    Record stored = RecordCodec.copy(record).setRegistration(UUID.randomUUID().toString());
+    Record stored = RecordCodec.snapshot(record).setRegistration(UUID.randomUUID().toString());
     String what = "store record '" + stored.getName() + "' (" + stored.getRegistration() + ")";
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     return encodeWithinLimit(stored, what).compose(value -> {
@@ -108,22 +113,16 @@ public final class RecordWriter {
     ByteSequence key = layout.key(stored.getName(), registration);
     return lease.current().timeout(deadline.remainingMs(), TimeUnit.MILLISECONDS)
       .recover(error -> context.failedFuture(deadlineError(what, "no etcd lease could be granted", error)))
-      .compose(leaseId -> connection.call(what, attemptTimeout(deadline), () -> connection.kv().txn()
-          .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-          .Then(Op.put(key, ByteSequence.from(value), PutOption.builder().withLeaseId(leaseId).build()))
-          .Else(Op.get(key, GetOption.DEFAULT))
-          .commit())
-        .compose(response -> {
-          KeyValue current = firstKeyValue(response);
-          long revision;
-          if (response.isSucceeded()) {
-            revision = response.getHeader().getRevision();
-          } else if (current.getLease() == leaseId && Arrays.equals(current.getValue().getBytes(), value)) {
-            revision = current.getModRevision();
-          } else {
+      .compose(leaseId -> batcher.putIfAbsent(key, value, leaseId, attemptTimeout(deadline), what)
+        .compose(outcome -> {
+          KeyValue existing = outcome.existing();
+          if (existing != null && (existing.getLease() != leaseId
+            || !Arrays.equals(existing.getValue().getBytes(), value))) {
             return context.failedFuture(new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what
               + ": its key already holds another record"));
           }
+          // Written now, or by an earlier attempt whose answer was lost.
+          long revision = outcome.revision();
           own.confirmed(pending, revision);
           cache.recordLocalWrite(registration, new RecordCache.Entry(stored, revision, leaseId), revision);
           return context.<Void>succeededFuture();
@@ -152,7 +151,7 @@ public final class RecordWriter {
       return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot update record "
         + record.getRegistration() + ": it has no name"));
     }
-    Record updated = RecordCodec.copy(record);
+    Record updated = RecordCodec.snapshot(record);
     String what = "update record '" + record.getName() + "' (" + record.getRegistration() + ")";
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     return encodeWithinLimit(updated, what).compose(value -> afterFirstSync.apply(what).compose(v -> {
@@ -321,10 +320,10 @@ public final class RecordWriter {
     if (!previous.isEmpty()) {
       KeyChange change = KeyChange.decode(layout, KeyChange.Kind.PUT, previous.get(0));
       if (change.record() != null) {
-        return change.record();
+        return RecordCodec.view(change.record());
       }
     }
-    return RecordCodec.copy(fallback);
+    return RecordCodec.view(fallback);
   }
 
   /**

@@ -38,6 +38,7 @@ public final class Recovery {
   private final RecordCache cache;
   private final OwnRecords own;
   private final LeaseSession lease;
+  private final PutIfAbsentBatcher batcher;
   private boolean closed;
 
   /**
@@ -47,15 +48,17 @@ public final class Recovery {
    * @param cache      the view
    * @param own        the records this node holds
    * @param lease      this node's lease
+   * @param batcher    writes the records again, many per transaction
    */
   public Recovery(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
-                  OwnRecords own, LeaseSession lease) {
+                  OwnRecords own, LeaseSession lease, PutIfAbsentBatcher batcher) {
     this.context = context;
     this.connection = connection;
     this.layout = layout;
     this.cache = cache;
     this.own = own;
     this.lease = lease;
+    this.batcher = batcher;
   }
 
   /**
@@ -100,22 +103,18 @@ public final class Recovery {
     ByteSequence key = layout.key(record.getName(), registration);
     OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.PUT, OwnRecords.Origin.RECOVERY);
     String what = "register record '" + record.getName() + "' (" + registration + ") again";
-    return connection.call(what, () -> connection.kv().txn()
-        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
-        .Then(Op.put(key, ByteSequence.from(RecordCodec.encode(record)),
-          PutOption.builder().withLeaseId(newLease).build()))
-        .Else(Op.get(key, GetOption.DEFAULT))
-        .commit())
-      .compose(response -> {
-        if (response.isSucceeded()) {
-          own.confirmed(pending, response.getHeader().getRevision());
+    return batcher.putIfAbsent(key, RecordCodec.encode(record), newLease, connection.options().getRequestTimeout(),
+        what)
+      .compose(outcome -> {
+        KeyValue existing = outcome.existing();
+        if (existing == null) {
+          own.confirmed(pending, outcome.revision());
           return context.succeededFuture();
         }
         own.abandon(pending);
-        KeyValue current = RecordWriter.firstKeyValue(response);
-        if (current != null && current.getLease() != newLease) {
+        if (existing.getLease() != newLease) {
           LOG.warn("Not registering record '{}' ({}) again: its key now belongs to lease {}", record.getName(),
-            registration, Long.toHexString(current.getLease()));
+            registration, Long.toHexString(existing.getLease()));
           own.release(registration);
         }
         return context.succeededFuture();
@@ -181,14 +180,13 @@ public final class Recovery {
     if (deleted.lease() != lease.id()) {
       return;
     }
-    lease.verify().onComplete((alive, error) -> {
-      if (Boolean.TRUE.equals(alive) && deleted.lease() == lease.id() && cache.applied(registration) == null) {
+    // A lease that expires deletes all its keys at once: the session checks it once for all of them, and says so
+    // when the check fails.
+    lease.verify().onSuccess(alive -> {
+      if (alive && deleted.lease() == lease.id() && cache.applied(registration) == null) {
         LOG.warn("Record '{}' ({}) of this node was deleted from etcd by another client while its lease is alive: "
           + "this node no longer registers it", deleted.record().getName(), registration);
         own.release(registration);
-      } else if (error != null) {
-        LOG.warn("Could not check lease {} after record {} of this node was deleted: {}",
-          Long.toHexString(deleted.lease()), registration, error.getMessage());
       }
     });
   }

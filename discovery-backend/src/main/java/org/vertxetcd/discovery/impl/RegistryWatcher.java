@@ -3,7 +3,6 @@ package org.vertxetcd.discovery.impl;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -63,7 +62,12 @@ public final class RegistryWatcher {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryWatcher.class);
-  private static final int PAGE_SIZE = 1000;
+  /**
+   * Keys a page asks for. etcd counts the whole rest of the range for every page, so few large pages list much
+   * faster than many small ones; a page of large records that exceeds the client's inbound limit is asked again with
+   * fewer keys.
+   */
+  private static final int PAGE_SIZE = 20_000;
 
   private final ContextInternal context;
   private final EtcdConnection connection;
@@ -208,59 +212,57 @@ public final class RegistryWatcher {
     return listed.future();
   }
 
-  /** Reads one page and starts the next from its completion: no future chain grows with the number of pages. */
-  private void listPage(ByteSequence from, long revision, List<KeyChange> keys, int pageSize, Promise<Snapshot> listed) {
+  /**
+   * Fetches one page and, as soon as it arrives, the next one, while worker threads decode the pages already there
+   * (JSON parsing costs as much as fetching). Each page starts the next from its completion: no future chain grows
+   * with the number of pages.
+   */
+  private void listPage(ByteSequence from, long revision, List<Future<List<KeyChange>>> decoded, int pageSize,
+                        Promise<Snapshot> listed) {
     GetOption option = GetOption.builder()
       .withRange(layout.rangeEnd())
       .withLimit(pageSize)
       .withRevision(revision)
       .build();
-    connection.call("list the registry", () -> connection.kv().get(from, option).thenApply(this::decodePage))
+    connection.call("list the registry", () -> connection.kv().get(from, option))
       .onComplete((page, error) -> {
         if (error == null) {
-          keys.addAll(page.keys);
-          long listRevision = revision == 0 ? page.revision : revision;
-          if (page.more) {
-            listPage(after(page.lastKey), listRevision, keys, pageSize, listed);
+          List<KeyValue> kvs = page.getKvs();
+          long listRevision = revision == 0 ? page.getHeader().getRevision() : revision;
+          decoded.add(context.executeBlocking(() -> decode(kvs), false));
+          if (page.isMore() && !kvs.isEmpty()) {
+            listPage(after(kvs.get(kvs.size() - 1).getKey()), listRevision, decoded, pageSize, listed);
           } else {
-            listed.complete(new Snapshot(keys, listRevision));
+            Future.all(decoded).onComplete((all, failure) -> {
+              if (failure != null) {
+                listed.fail(failure);
+                return;
+              }
+              List<KeyChange> keys = new ArrayList<>();
+              decoded.forEach(pageKeys -> keys.addAll(pageKeys.result()));
+              listed.complete(new Snapshot(keys, listRevision));
+            });
           }
         } else if (EtcdErrors.code(error) == Status.Code.RESOURCE_EXHAUSTED && pageSize > 1) {
           // A page of large records exceeded gRPC's inbound message limit: ask for fewer at a time.
-          listPage(from, revision, keys, pageSize / 2, listed);
+          listPage(from, revision, decoded, pageSize / 2, listed);
         } else {
           listed.fail(error);
         }
       });
   }
 
-  private Page decodePage(GetResponse response) {
-    List<KeyChange> keys = new ArrayList<>(response.getKvs().size());
-    ByteSequence lastKey = null;
-    for (KeyValue kv : response.getKvs()) {
+  private List<KeyChange> decode(List<KeyValue> kvs) {
+    List<KeyChange> keys = new ArrayList<>(kvs.size());
+    for (KeyValue kv : kvs) {
       keys.add(KeyChange.decode(layout, KeyChange.Kind.PUT, kv));
-      lastKey = kv.getKey();
     }
-    return new Page(keys, response.getHeader().getRevision(), response.isMore() && lastKey != null, lastKey);
+    return keys;
   }
 
   private static ByteSequence after(ByteSequence key) {
     byte[] bytes = key.getBytes();
     return ByteSequence.from(Arrays.copyOf(bytes, bytes.length + 1));
-  }
-
-  private static final class Page {
-    final List<KeyChange> keys;
-    final long revision;
-    final boolean more;
-    final ByteSequence lastKey;
-
-    Page(List<KeyChange> keys, long revision, boolean more, ByteSequence lastKey) {
-      this.keys = keys;
-      this.revision = revision;
-      this.more = more;
-      this.lastKey = lastKey;
-    }
   }
 
   private static final class Snapshot {

@@ -71,8 +71,9 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
     this.publisher = new EventPublisher(vertx, options);
     this.watcher = new RegistryWatcher(context, connection, layout, cache::revision, this);
     this.lease = new LeaseSession(context, connection, this);
-    this.writer = new RecordWriter(context, connection, layout, cache, own, lease, this::afterFirstSync);
-    this.recovery = new Recovery(context, connection, layout, cache, own, lease);
+    PutIfAbsentBatcher batcher = new PutIfAbsentBatcher(context, connection);
+    this.writer = new RecordWriter(context, connection, layout, cache, own, lease, batcher, this::afterFirstSync);
+    this.recovery = new Recovery(context, connection, layout, cache, own, lease, batcher);
     this.applier = new ChangeApplier(layout, cache, own, lease, publisher, recovery);
     this.firstSync = context.promise();
     this.cleanUpTimer = context.setPeriodic(options.getTtl() * 1000L, id -> recovery.cleanUpUnheldKeys());
@@ -122,7 +123,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
       List<Record> applied = new ArrayList<>(cache.size());
       cache.appliedEntries().forEach(entry -> applied.add(entry.record()));
       return new SnapshotView(applied, cache.revision());
-    })).map(view -> new RegistrySnapshot(view.records.stream().map(RecordCodec::copy).collect(Collectors.toList()),
+    })).map(view -> new RegistrySnapshot(view.records.stream().map(RecordCodec::view).collect(Collectors.toList()),
       view.revision));
   }
 
@@ -144,6 +145,12 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
     Future<Void> synced = firstSync.future();
     if (synced.isComplete()) {
       return synced;
+    }
+    Throwable refused = lastSyncError;
+    if (EtcdErrors.isRefused(refused)) {
+      // Waiting cannot help: the credentials or the roles must change first.
+      return context.failedFuture(new EtcdDiscoveryException(((EtcdDiscoveryException) refused).reason(), "Cannot "
+        + what + ": the registry cannot sync with etcd: " + refused.getMessage(), refused));
     }
     return synced.timeout(options.getRequestTimeout(), TimeUnit.MILLISECONDS).recover(error -> {
       Throwable cause = lastSyncError;

@@ -15,16 +15,12 @@ import java.util.concurrent.TimeUnit;
  * One etcd process of an {@link EtcdCluster}: its URLs, its data directory, and the ways a test breaks it (kill,
  * pause, stop) and brings it back (resume, start on the same data).
  * <p>
- * The process is started through a small shell watchdog that kills it when the JVM that started it dies, even by
- * SIGKILL: the watchdog waits for end-of-file on a pipe only the JVM holds open. Methods block; do not call them on
+ * The process is a {@link WatchedProcess}: it dies with the JVM that started it. Methods block; do not call them on
  * an event loop.
  */
 public final class EtcdMember {
 
   private static final Logger LOG = LoggerFactory.getLogger(EtcdMember.class);
-
-  private static final String WATCHDOG = "exec 3<&0; ( cat <&3 >/dev/null 2>&1; kill -9 $$ 2>/dev/null ) & "
-    + "exec 3<&-; exec \"$@\"";
 
   private final EtcdCluster cluster;
   private final int index;
@@ -101,14 +97,9 @@ public final class EtcdMember {
       return;
     }
     Files.createDirectories(dataDir.getParent());
-    // A session of its own: a Ctrl-C meant for the JVM must not reach etcd before the JVM has stopped its clients.
-    List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c", WATCHDOG, "etcd-watchdog",
-      cluster.binary()));
+    List<String> command = new ArrayList<>(List.of(cluster.binary()));
     command.addAll(cluster.memberArguments(this));
-    process = new ProcessBuilder(command)
-      .redirectErrorStream(true)
-      .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-      .start();
+    process = WatchedProcess.start(command, logFile);
   }
 
   /** Sends SIGKILL and waits for the process to end: a crash, with no chance to clean up. */
@@ -196,7 +187,7 @@ public final class EtcdMember {
   /** Closing the watchdog's pipe ends the watchdog (and would kill the process if it still ran). */
   private static void closeWatchdog(Process running) {
     try {
-      running.getOutputStream().close();
+      WatchedProcess.release(running);
     } catch (IOException e) {
       LOG.debug("The watchdog pipe was already closed", e);
     }

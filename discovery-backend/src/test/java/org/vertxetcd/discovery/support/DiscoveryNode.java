@@ -1,6 +1,9 @@
 package org.vertxetcd.discovery.support;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 public final class DiscoveryNode {
 
   private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+  private static final Vertx TIMERS = Vertx.vertx();
+  private static JsonObject config;
 
   private DiscoveryNode() {
   }
@@ -37,7 +42,7 @@ public final class DiscoveryNode {
    * @throws Exception when the node cannot start
    */
   public static void main(String[] args) throws Exception {
-    JsonObject config = new JsonObject(args[0]);
+    config = new JsonObject(args[0]);
     EtcdBackendOptions options = new EtcdBackendOptions(config);
     Vertx vertx = Vertx.vertx();
     vertx.eventBus().<JsonObject>consumer(options.getEventsAddress(),
@@ -77,6 +82,13 @@ public final class DiscoveryNode {
       case "records":
         return discovery.getRecords(record -> true, true)
           .map(records -> new JsonArray(records.stream().map(Record::toJson).toList()));
+      case "timed-publish":
+        return timedPublish(discovery, command.getInteger("count"), command.getInteger("gapMs", 2));
+      case "raw-timed-put":
+        return rawTimedPut(vertx, command.getString("prefix"), command.getInteger("count"),
+          command.getInteger("gapMs", 2));
+      case "graceful-cycles":
+        return gracefulCycles(command.getInteger("count"));
       case "churn":
         return churn(discovery, command.getString("name"), command.getInteger("records"),
           command.getInteger("concurrency", 16));
@@ -131,6 +143,67 @@ public final class DiscoveryNode {
         done.add(registration);
         return churnNext(discovery, name, remaining, done);
       });
+  }
+
+  /** Publishes records one after the other, each stamped with the monotonic clock just before its publish. */
+  private static Future<Object> timedPublish(ServiceDiscovery discovery, int count, int gapMs) {
+    Future<Object> chain = Future.succeededFuture();
+    for (int i = 0; i < count; i++) {
+      int sequence = i;
+      chain = chain.compose(v -> discovery.publish(new Record().setName("timed").setMetadata(new JsonObject()
+          .put("sentAt", System.nanoTime()).put("sequence", sequence))))
+        .compose(published -> pause(gapMs));
+    }
+    return chain;
+  }
+
+  /** The same with raw jetcd puts: the value is the monotonic clock just before the put. */
+  private static Future<Object> rawTimedPut(Vertx vertx, String prefix, int count, int gapMs) {
+    Client client = Client.builder().endpoints(config.getJsonArray("endpoints").stream().map(String.class::cast)
+      .toArray(String[]::new)).build();
+    Future<Object> chain = Future.succeededFuture();
+    for (int i = 0; i < count; i++) {
+      int sequence = i;
+      chain = chain.compose(v -> Future.fromCompletionStage(client.getKVClient().put(
+          ByteSequence.from(prefix + "/" + sequence, StandardCharsets.UTF_8),
+          ByteSequence.from(Long.toString(System.nanoTime()), StandardCharsets.UTF_8)), vertx.getOrCreateContext()))
+        .compose(put -> pause(gapMs));
+    }
+    return chain.eventually(() -> {
+      client.close();
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Starts a node, publishes a record, and closes the node gracefully, {@code count} times; prints when each close
+   * starts, so that an observer can time the LEAVE. Runs on a thread of its own, as an application's main would.
+   */
+  private static Future<Object> gracefulCycles(int count) {
+    Promise<Object> done = Promise.promise();
+    Thread cycles = new Thread(() -> {
+      try {
+        for (int cycle = 0; cycle < count; cycle++) {
+          Vertx node = Vertx.vertx();
+          ServiceDiscovery.create(node, new ServiceDiscoveryOptions().setBackendConfiguration(config))
+            .publish(new Record().setName("graceful").setMetadata(new JsonObject().put("cycle", cycle)))
+            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+          // Let the observers see the JOIN first.
+          Thread.sleep(200);
+          emit(new JsonObject().put("kind", "closing").put("cycle", cycle).put("at", System.nanoTime()));
+          node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+        done.complete();
+      } catch (Exception e) {
+        done.fail(e);
+      }
+    }, "graceful-cycles");
+    cycles.start();
+    return done.future();
+  }
+
+  private static Future<Object> pause(int millis) {
+    return TIMERS.timer(Math.max(1, millis)).map(v -> null);
   }
 
   private static synchronized void emit(JsonObject line) {

@@ -75,7 +75,7 @@ public final class NodeProcess implements AutoCloseable {
     int id = nextId.incrementAndGet();
     send(command.copy().put("id", id));
     JsonObject reply = awaitLine(command.getString("cmd"), line -> Integer.valueOf(id).equals(line.getInteger("id")),
-      Duration.ofSeconds(60));
+      Duration.ofMinutes(5));
     if (!"done".equals(reply.getString("kind"))) {
       throw new IllegalStateException(name + " failed " + command.encode() + ": " + reply.getString("error"));
     }
@@ -105,16 +105,17 @@ public final class NodeProcess implements AutoCloseable {
     return registrations.stream().map(String.class::cast).collect(Collectors.toList());
   }
 
-  /** @return the change events this node received so far */
-  public List<JsonObject> events() {
-    return lines.stream().filter(line -> "event".equals(line.getString("kind")))
-      .map(line -> line.getJsonObject("event")).collect(Collectors.toList());
+  /**
+   * @param kind the {@code kind} of the lines wanted
+   * @return the lines of that kind the node printed so far
+   */
+  public List<JsonObject> lines(String kind) {
+    return lines.stream().filter(line -> kind.equals(line.getString("kind"))).collect(Collectors.toList());
   }
 
-  /** @return the announcements this node received so far */
-  public List<JsonObject> announcements() {
-    return lines.stream().filter(line -> "announce".equals(line.getString("kind")))
-      .map(line -> line.getJsonObject("record")).collect(Collectors.toList());
+  /** @return the change events this node received so far */
+  public List<JsonObject> events() {
+    return lines("event").stream().map(line -> line.getJsonObject("event")).collect(Collectors.toList());
   }
 
   /** @return the process id */

@@ -3,6 +3,7 @@ package org.vertxetcd.discovery.support;
 import io.vertx.core.Future;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,12 +25,22 @@ public final class TestSupport {
    * @return its result, waiting at most 30 seconds
    */
   public static <T> T await(Future<T> future) {
+    return await(future, Duration.ofSeconds(30));
+  }
+
+  /**
+   * @param future  a future
+   * @param timeout how long to wait
+   * @param <T>     its type
+   * @return its result
+   */
+  public static <T> T await(Future<T> future, Duration timeout) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new AssertionError("Expected success, got " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new AssertionError("No result within 30 s", e);
+      throw new AssertionError("No result within " + timeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("Interrupted", e);

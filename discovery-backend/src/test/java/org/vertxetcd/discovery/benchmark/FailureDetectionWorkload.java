@@ -1,0 +1,85 @@
+package org.vertxetcd.discovery.benchmark;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.NodeProcess;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.awaitility.Awaitility.await;
+import static org.vertxetcd.discovery.support.TestSupport.await;
+
+/**
+ * Workload 4: how fast the others learn that a node is gone: SIGKILL (the lease must expire) and graceful shutdown
+ * (the lease is revoked). Timed from the kill, or from the moment the node starts closing, to the LEAVE in another
+ * process.
+ */
+final class FailureDetectionWorkload {
+
+  static final int TTL = 3;
+
+  private final List<String> endpoints;
+
+  FailureDetectionWorkload(List<String> endpoints) {
+    this.endpoints = endpoints;
+  }
+
+  void run(BenchmarkSize size, Results results) throws Exception {
+    JsonObject config = new JsonObject().put("backend-name", "etcd").put("endpoints", new JsonArray(endpoints))
+      .put("prefix", EtcdExtension.newPrefix()).put("ttl", TTL);
+    Map<String, Long> leaves = new ConcurrentHashMap<>();
+    Map<String, RegistryEvent> joins = new ConcurrentHashMap<>();
+    Vertx observer = Vertx.vertx();
+    try {
+      await(EtcdRegistry.create(observer, config).subscribe(event -> {
+        if (event.type() == RegistryEventType.LEAVE) {
+          leaves.put(event.registration(), System.nanoTime());
+        } else {
+          joins.put(event.registration(), event);
+        }
+      }));
+      List<Double> killed = new ArrayList<>();
+      for (int i = 0; i < size.kills(); i++) {
+        try (NodeProcess node = NodeProcess.start("doomed-" + i, config)) {
+          String registration = node.publish("doomed", 1).get(0);
+          await().atMost(Duration.ofSeconds(10)).until(() -> joins.containsKey(registration));
+          long kill = System.nanoTime();
+          node.kill();
+          await().atMost(Duration.ofSeconds(TTL + 10)).until(() -> leaves.containsKey(registration));
+          killed.add(LookupWorkload.ms(leaves.get(registration) - kill));
+        }
+      }
+      Stats kills = new Stats(killed);
+      results.add(new Results.Row("failure detection, SIGKILL (TTL " + TTL + " s)", "max ms to LEAVE ("
+        + kills.count() + " kills)", kills.max(), Double.NaN, "", Double.NaN, "<= TTL + 1 s",
+        kills.max() <= (TTL + 1) * 1000.0));
+
+      List<Double> graceful = new ArrayList<>();
+      try (NodeProcess node = NodeProcess.start("graceful", config)) {
+        node.call(new JsonObject().put("cmd", "graceful-cycles").put("count", size.gracefulShutdowns()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> leaves.size() >= size.kills() + size.gracefulShutdowns());
+        for (JsonObject closing : node.lines("closing")) {
+          int cycle = closing.getInteger("cycle");
+          String registration = joins.values().stream()
+            .filter(join -> join.name().equals("graceful") && join.record().getMetadata().getInteger("cycle") == cycle)
+            .findFirst().orElseThrow().registration();
+          graceful.add(LookupWorkload.ms(leaves.get(registration) - closing.getLong("at")));
+        }
+      }
+      Stats shutdowns = new Stats(graceful);
+      results.add(new Results.Row("failure detection, graceful shutdown", "p99 ms to LEAVE (" + shutdowns.count()
+        + " shutdowns)", shutdowns.p99(), Double.NaN, "", Double.NaN, "p99 <= 100 ms", shutdowns.p99() <= 100));
+    } finally {
+      await(observer.close());
+    }
+  }
+}

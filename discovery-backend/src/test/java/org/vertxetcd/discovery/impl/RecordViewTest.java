@@ -1,0 +1,67 @@
+package org.vertxetcd.discovery.impl;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.Status;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * What lookups hand out: views of the cache that no caller can use to change it.
+ */
+class RecordViewTest {
+
+  private final Record cached = RecordCodec.snapshot(new Record().setName("svc").setRegistration("r1")
+    .setStatus(Status.UP).setType("http-endpoint")
+    .setLocation(new JsonObject().put("host", "10.0.0.1").put("port", 80))
+    .setMetadata(new JsonObject().put("zone", "eu").put("tags", new JsonArray().add("a"))
+      .put("nested", new JsonObject().put("k", "v"))));
+
+  @Test
+  void aViewHasTheRecordsContentAndItsOwnMutableCopies() {
+    Record view = RecordCodec.view(cached);
+    assertEquals(cached, view);
+    assertEquals(cached.toJson(), view.toJson());
+
+    view.getMetadata().put("zone", "us");
+    view.getMetadata().getJsonObject("nested").put("k", "changed");
+    view.getMetadata().getJsonArray("tags").add("b");
+    view.getLocation().put("port", 81);
+    view.setName("renamed").setStatus(Status.DOWN);
+
+    assertEquals("eu", cached.getMetadata().getString("zone"));
+    assertEquals("v", cached.getMetadata().getJsonObject("nested").getString("k"));
+    assertEquals(List.of("a"), cached.getMetadata().getJsonArray("tags").getList());
+    assertEquals(80, cached.getLocation().getInteger("port"));
+    assertEquals("svc", cached.getName());
+    assertEquals("eu", RecordCodec.view(cached).getMetadata().getString("zone"), "other views are unaffected");
+  }
+
+  @Test
+  void theCachesJsonRefusesEveryChange() {
+    JsonObject metadata = cached.getMetadata();
+    assertThrows(UnsupportedOperationException.class, () -> metadata.put("zone", "us"));
+    assertThrows(UnsupportedOperationException.class, () -> metadata.remove("zone"));
+    assertThrows(UnsupportedOperationException.class, () -> metadata.getJsonObject("nested").put("k", "x"));
+    assertThrows(UnsupportedOperationException.class, () -> metadata.getJsonArray("tags").add("b"));
+    assertThrows(UnsupportedOperationException.class, () -> metadata.fieldNames().clear());
+    // Vert.x's copy constructor reads fields directly: a copy of an untouched view shares frozen JSON, which throws
+    // rather than letting the cache be changed.
+    Record copied = new Record(RecordCodec.view(cached));
+    assertThrows(UnsupportedOperationException.class, () -> copied.getMetadata().put("zone", "us"));
+    assertEquals("eu", cached.getMetadata().getString("zone"));
+  }
+
+  @Test
+  void copiesOfFrozenJsonAreMutableAndKeepTheKeyOrder() {
+    JsonObject copy = cached.getMetadata().copy();
+    copy.put("added", true);
+    assertEquals(List.of("zone", "tags", "nested", "added"), List.copyOf(copy.fieldNames()));
+    assertEquals("{\"zone\":\"eu\",\"tags\":[\"a\"],\"nested\":{\"k\":\"v\"}}", cached.getMetadata().encode());
+  }
+}
