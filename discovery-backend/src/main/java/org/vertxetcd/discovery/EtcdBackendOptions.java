@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vertxetcd.discovery.impl.OptionsReader;
 
+import org.vertxetcd.discovery.impl.ClientTls;
+
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -50,19 +52,32 @@ public class EtcdBackendOptions {
   /** Default largest request etcd accepts, in bytes (etcd's {@code --max-request-bytes} default): {@value}. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
-  static final String ENDPOINTS = "endpoints";
-  static final String PREFIX = "prefix";
-  static final String TTL = "ttl";
-  static final String ANNOUNCE_ADDRESS = "announceAddress";
-  static final String EVENTS_ADDRESS = "eventsAddress";
-  static final String STATE_ADDRESS = "stateAddress";
-  static final String REQUEST_TIMEOUT = "requestTimeout";
-  static final String MAX_REQUEST_BYTES = "maxRequestBytes";
-  static final String CA_FILE = "caFile";
-  static final String CERT_FILE = "certFile";
-  static final String KEY_FILE = "keyFile";
-  static final String USER = "user";
-  static final String PASSWORD = "password";
+  /** Configuration key: etcd client URLs. */
+  public static final String ENDPOINTS = "endpoints";
+  /** Configuration key: root of the registry's keys. */
+  public static final String PREFIX = "prefix";
+  /** Configuration key: lease TTL in seconds. */
+  public static final String TTL = "ttl";
+  /** Configuration key: event-bus address of Vert.x-format announcements. */
+  public static final String ANNOUNCE_ADDRESS = "announceAddress";
+  /** Configuration key: event-bus address of typed change events. */
+  public static final String EVENTS_ADDRESS = "eventsAddress";
+  /** Configuration key: event-bus address of registry state changes. */
+  public static final String STATE_ADDRESS = "stateAddress";
+  /** Configuration key: milliseconds an operation may wait for etcd. */
+  public static final String REQUEST_TIMEOUT = "requestTimeout";
+  /** Configuration key: largest request etcd accepts. */
+  public static final String MAX_REQUEST_BYTES = "maxRequestBytes";
+  /** Configuration key: PEM file of the CA certificates that sign etcd's server certificates. */
+  public static final String CA_FILE = "caFile";
+  /** Configuration key: PEM file of the client certificate, for mutual TLS. */
+  public static final String CERT_FILE = "certFile";
+  /** Configuration key: PEM file of the client's unencrypted PKCS#8 private key, for mutual TLS. */
+  public static final String KEY_FILE = "keyFile";
+  /** Configuration key: etcd user name. */
+  public static final String USER = "user";
+  /** Configuration key: etcd password. */
+  public static final String PASSWORD = "password";
 
   private static final String HIDDEN = "********";
 
@@ -226,6 +241,13 @@ public class EtcdBackendOptions {
     requireReadable(CA_FILE, caFile);
     requireReadable(CERT_FILE, certFile);
     requireReadable(KEY_FILE, keyFile);
+    if (secure != 0) {
+      try {
+        ClientTls.context(this);
+      } catch (ClientTls.UnusableFileException e) {
+        throw invalid(e.key(), e.getMessage());
+      }
+    }
     if ((user == null) != (password == null)) {
       throw invalid(user == null ? USER : PASSWORD, "is needed too: etcd authentication takes both " + USER
         + " and " + PASSWORD);

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.vertxetcd.discovery.support.TestSupport.await;
+import static org.vertxetcd.discovery.support.TestSupport.backend;
 
 /**
  * Keys written under the prefix by other clients (here {@code etcdctl}): records in the documented format are seen,
@@ -89,9 +90,7 @@ class ForeignKeysTest {
   }
 
   private EtcdBackendService start(Vertx vertx) {
-    EtcdBackendService backend = new EtcdBackendService();
-    backend.init(vertx, etcd.config(prefix));
-    return backend;
+    return backend(vertx, etcd.config(prefix));
   }
 
   private static List<String> registrations(EtcdBackendService backend) {

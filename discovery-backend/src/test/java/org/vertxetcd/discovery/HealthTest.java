@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxetcd.discovery.support.TestSupport.await;
+import static org.vertxetcd.discovery.support.TestSupport.backend;
 
 /**
  * The registry's state as a health check reads it, and the state changes published on the {@code stateAddress}.
@@ -36,8 +37,7 @@ class HealthTest {
   @Test
   void aSyncedNodeIsHealthyAndItsLeaseAppearsWithItsFirstRecord(Vertx vertx) {
     EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config(EtcdExtension.newPrefix()));
-    EtcdBackendService backend = new EtcdBackendService();
-    backend.init(vertx, registry.options());
+    EtcdBackendService backend = backend(vertx, registry.options().toJson());
     await(registry.snapshot());
     await().atMost(Duration.ofSeconds(5)).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
     RegistryHealth before = registry.health();
@@ -73,8 +73,7 @@ class HealthTest {
   void stateChangesArePublishedWithTheirReasonAndTheNewState(Vertx vertx) {
     JsonObject config = etcd.config(EtcdExtension.newPrefix()).put("stateAddress", "my.state");
     EventRecorder states = EventRecorder.listen(vertx, "my.state");
-    EtcdBackendService backend = new EtcdBackendService();
-    backend.init(vertx, config);
+    EtcdBackendService backend = backend(vertx, config);
     EtcdRegistry registry = EtcdRegistry.create(vertx, config);
     await(backend.store(new Record().setName("svc")));
 

@@ -148,7 +148,7 @@ public final class ChangeApplier {
   /** Applies a change of a key that belongs to the layout, publishing its event. */
   private void apply(KeyChange change, boolean publish) {
     String registration = change.parsed().registration();
-    Record record = change.record();
+    CachedRecord record = change.record();
     if (record == null && change.kind() == KeyChange.Kind.PUT) {
       badKeys.report(change.displayKey(), change.problem());
     } else {

@@ -6,9 +6,7 @@ import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
-import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -20,8 +18,6 @@ import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
-import javax.net.ssl.SSLException;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -67,11 +63,22 @@ public final class EtcdConnection {
     this.context = context;
     this.options = options;
     // Starting a Vert.x instance takes a while, and on a Vert.x thread it warns: build it on a plain thread.
-    this.client = Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> createClient(options), CREATOR),
-      context);
+    SslContext tls = options.isTls() ? tlsContext(options) : null;
+    this.client = Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> createClient(options, tls),
+      CREATOR), context);
   }
 
-  private static Client createClient(EtcdBackendOptions options) {
+  private static SslContext tlsContext(EtcdBackendOptions options) {
+    try {
+      return ClientTls.context(options);
+    } catch (ClientTls.UnusableFileException e) {
+      // Validated with the options: the file changed since.
+      throw new IllegalArgumentException("Cannot use '" + e.key() + "' for etcd at " + options.getEndpoints() + ": "
+        + e.getMessage(), e);
+    }
+  }
+
+  private static Client createClient(EtcdBackendOptions options, SslContext tls) {
     Vertx clientVertx = Vertx.vertx(new VertxOptions()
       .setEventLoopPoolSize(1)
       .setWorkerPoolSize(1)
@@ -88,32 +95,14 @@ public final class EtcdConnection {
       .keepaliveTime(GRPC_KEEPALIVE_TIME)
       .keepaliveTimeout(GRPC_KEEPALIVE_TIMEOUT)
       .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
-    if (options.isTls()) {
-      builder.sslContext(sslContext(options));
+    if (tls != null) {
+      builder.sslContext(tls);
     }
     if (options.getUser() != null) {
       builder.user(ByteSequence.from(options.getUser(), StandardCharsets.UTF_8))
         .password(ByteSequence.from(options.getPassword(), StandardCharsets.UTF_8));
     }
     return builder.build();
-  }
-
-  private static SslContext sslContext(EtcdBackendOptions options) {
-    try {
-      SslContextBuilder ssl = GrpcSslContexts.forClient();
-      if (options.getCaFile() != null) {
-        ssl.trustManager(new File(options.getCaFile()));
-      }
-      if (options.getCertFile() != null) {
-        ssl.keyManager(new File(options.getCertFile()), new File(options.getKeyFile()));
-      }
-      return ssl.build();
-    } catch (SSLException | IllegalArgumentException e) {
-      // The message of these exceptions names files and formats, never key material.
-      throw new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot set up TLS for etcd at " + options.getEndpoints()
-        + " with caFile=" + options.getCaFile() + ", certFile=" + options.getCertFile() + ", keyFile="
-        + options.getKeyFile() + ": " + e.getMessage() + " (the key must be unencrypted PKCS#8 PEM)", e);
-    }
   }
 
   /** @return the KV client; only within a {@link #call} (which waits for the client to exist) or after one */

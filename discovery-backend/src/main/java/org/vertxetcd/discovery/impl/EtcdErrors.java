@@ -68,6 +68,16 @@ public final class EtcdErrors {
   }
 
   /**
+   * @param what    what was being done, e.g. "store record 'greeter' (5f1c...)"
+   * @param refused an error for which {@link #isRefused} holds
+   * @return the error to fail the caller with: the same reason, and what the caller was doing
+   */
+  public static EtcdDiscoveryException refusal(String what, Throwable refused) {
+    return new EtcdDiscoveryException(((EtcdDiscoveryException) refused).reason(), "Cannot " + what + ": "
+      + refused.getMessage(), refused);
+  }
+
+  /**
    * @param error any error from a jetcd call
    * @return whether etcd said the auth token expired (jetcd renews it when an ordinary request meets this error)
    */
@@ -91,16 +101,24 @@ public final class EtcdErrors {
    *     "io exception")
    */
   private static String detail(Throwable error) {
-    String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    String message = firstLine(error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage());
     Throwable root = error;
+    boolean tls = error instanceof SSLException;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
+      tls |= root instanceof SSLException;
     }
     if (root != error && root.getMessage() != null && !message.contains(root.getMessage())) {
-      String kind = root instanceof SSLException ? "TLS: " : root.getClass().getSimpleName() + ": ";
-      return message + "; " + kind + root.getMessage();
+      String kind = tls ? "TLS handshake failed: " : root.getClass().getSimpleName() + ": ";
+      return message + "; " + kind + firstLine(root.getMessage());
     }
     return message;
+  }
+
+  /** gRPC appends its channel pipeline on further lines: noise for the reader. */
+  private static String firstLine(String message) {
+    int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end).trim();
   }
 
   /**

@@ -56,7 +56,7 @@ public final class EventPublisher {
    * @param revision the revision of the change
    * @param origin   who made it
    */
-  public void publish(RegistryEventType type, Record record, long revision, OwnRecords.Origin origin) {
+  public void publish(RegistryEventType type, CachedRecord record, long revision, OwnRecords.Origin origin) {
     RegistryEvent event = new RegistryEvent(type, record, revision, origin != OwnRecords.Origin.REMOTE);
     vertx.eventBus().publish(eventsAddress, event.toJson(), LOCAL_ONLY);
     if (origin != OwnRecords.Origin.CALL) {
@@ -65,7 +65,7 @@ public final class EventPublisher {
   }
 
   /** The shape {@code DiscoveryImpl} announces: publish and unpublish without registration, leave as DOWN. */
-  private static Record announcement(RegistryEventType type, Record record) {
+  private static Record announcement(RegistryEventType type, CachedRecord record) {
     Record announced = RecordCodec.view(record);
     switch (type) {
       case JOIN:

@@ -4,6 +4,10 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.vertx.servicediscovery.Record;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -20,12 +24,12 @@ public final class KeyChange {
   private final Kind kind;
   private final ByteSequence key;
   private final KeyLayout.ParsedKey parsed;
-  private final Record record;
+  private final CachedRecord record;
   private final String problem;
   private final long modRevision;
   private final long lease;
 
-  private KeyChange(Kind kind, ByteSequence key, KeyLayout.ParsedKey parsed, Record record, String problem,
+  private KeyChange(Kind kind, ByteSequence key, KeyLayout.ParsedKey parsed, CachedRecord record, String problem,
                     long modRevision, long lease) {
     this.kind = kind;
     this.key = key;
@@ -53,7 +57,7 @@ public final class KeyChange {
       return new KeyChange(kind, key, parsed, null, null, kv.getModRevision(), kv.getLease());
     }
     try {
-      Record record = RecordCodec.decode(parsed, kv.getValue().getBytes());
+      CachedRecord record = RecordCodec.decode(parsed, kv.getValue().getBytes());
       return new KeyChange(kind, key, parsed, record, null, kv.getModRevision(), kv.getLease());
     } catch (RecordCodec.InvalidRecordException e) {
       return new KeyChange(kind, key, parsed, null, e.getMessage(), kv.getModRevision(), kv.getLease());
@@ -72,22 +76,43 @@ public final class KeyChange {
 
   /**
    * @param key raw key bytes
-   * @return a printable form for log messages: odd bytes escaped, long keys shortened
+   * @return a printable form for log messages: control characters and bytes that are not UTF-8 escaped as
+   *     {@code \\xNN}, long keys shortened
    */
   static String displayKey(byte[] key) {
-    String text = new String(key, StandardCharsets.UTF_8);
     StringBuilder shown = new StringBuilder();
-    text.codePoints().limit(MAX_KEY_IN_MESSAGES).forEach(cp -> {
-      if (Character.isISOControl(cp) || cp == 0xFFFD) {
-        shown.append(String.format("\\x%02x", cp & 0xFF));
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+    ByteBuffer in = ByteBuffer.wrap(key, 0, Math.min(key.length, MAX_KEY_IN_MESSAGES));
+    CharBuffer out = CharBuffer.allocate(key.length);
+    while (in.hasRemaining()) {
+      CoderResult result = decoder.decode(in, out, true);
+      appendPrintable(shown, out.flip());
+      out.clear();
+      if (!result.isError()) {
+        break;
+      }
+      for (int i = 0; i < result.length(); i++) {
+        appendEscaped(shown, in.get());
+      }
+    }
+    if (key.length > MAX_KEY_IN_MESSAGES) {
+      shown.append("...");
+    }
+    return shown.toString();
+  }
+
+  private static void appendPrintable(StringBuilder shown, CharSequence text) {
+    text.codePoints().forEach(cp -> {
+      if (Character.isISOControl(cp)) {
+        appendEscaped(shown, (byte) cp);
       } else {
         shown.appendCodePoint(cp);
       }
     });
-    if (text.length() > MAX_KEY_IN_MESSAGES) {
-      shown.append("...");
-    }
-    return shown.toString();
+  }
+
+  private static void appendEscaped(StringBuilder shown, byte b) {
+    shown.append(String.format("\\x%02x", b & 0xFF));
   }
 
   /** @return put or delete */
@@ -106,7 +131,7 @@ public final class KeyChange {
   }
 
   /** @return the record a put holds; {@code null} for a delete or an invalid value */
-  public Record record() {
+  public CachedRecord record() {
     return record;
   }
 

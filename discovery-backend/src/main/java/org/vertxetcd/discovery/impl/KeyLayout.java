@@ -87,7 +87,8 @@ public final class KeyLayout {
 
   /**
    * @param key a key read from etcd
-   * @return the name and registration it stands for, or {@code null} when it does not fit the layout
+   * @return the name and registration it stands for, or {@code null} when it does not fit the layout (or its
+   *     registration id holds control characters or whitespace)
    */
   public ParsedKey parse(ByteSequence key) {
     String text = decodeUtf8(key.getBytes());
@@ -100,7 +101,13 @@ public final class KeyLayout {
       return null;
     }
     String name = decodeName(rest.substring(0, slash));
-    return name == null ? null : new ParsedKey(name, rest.substring(slash + 1));
+    String registration = rest.substring(slash + 1);
+    return name == null || !isPrintableToken(registration) ? null : new ParsedKey(name, registration);
+  }
+
+  /** Registration ids show up in logs, events and dashboards: control characters and spaces would garble them. */
+  private static boolean isPrintableToken(String registration) {
+    return registration.codePoints().noneMatch(c -> Character.isISOControl(c) || Character.isWhitespace(c));
   }
 
   /**

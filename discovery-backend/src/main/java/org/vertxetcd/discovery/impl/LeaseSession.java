@@ -62,6 +62,8 @@ public final class LeaseSession {
   private PromiseInternal<Long> granting;
   private boolean replacing;
   private boolean grantFailureReported;
+  /** Why the last grant failed, {@code null} once one succeeded. */
+  private volatile Throwable grantError;
   private Future<Boolean> verifying;
   private long verifiedLease;
   private boolean closed;
@@ -75,6 +77,11 @@ public final class LeaseSession {
     this.context = context;
     this.connection = connection;
     this.listener = listener;
+  }
+
+  /** @return why the last attempt to grant a lease failed, {@code null} when the last one succeeded */
+  public Throwable grantError() {
+    return grantError;
   }
 
   /** @return the current lease, 0 when none is granted */
@@ -95,6 +102,9 @@ public final class LeaseSession {
     if (granting == null) {
       granting = context.promise();
       grant();
+    } else if (EtcdErrors.isRefused(grantError)) {
+      // The credentials or roles must change first: fail at once rather than wait for the next retry.
+      return context.failedFuture(grantError);
     }
     return granting.future();
   }
@@ -199,6 +209,7 @@ public final class LeaseSession {
         return;
       }
       if (error != null) {
+        recordGrantFailure(error);
         long delay = backoff.next();
         if (!grantFailureReported) {
           grantFailureReported = true;
@@ -210,6 +221,7 @@ public final class LeaseSession {
       }
       backoff.reset();
       grantFailureReported = false;
+      grantError = null;
       lease = response.getID();
       ttlMs = response.getTTL() * 1000;
       confirm(lease);
@@ -221,6 +233,15 @@ public final class LeaseSession {
       listener.onLeaseGranted(lease, replacesLost);
       waiting.complete(lease);
     });
+  }
+
+  private void recordGrantFailure(Throwable error) {
+    grantError = error;
+    if (EtcdErrors.isRefused(error)) {
+      PromiseInternal<Long> refused = granting;
+      granting = context.promise();
+      refused.tryFail(error);
+    }
   }
 
   private void startKeepAlive() {

@@ -19,7 +19,7 @@ public final class RecordCache {
 
   /** A cached record with the etcd metadata of its key. */
   public static final class Entry {
-    private final Record record;
+    private final CachedRecord record;
     private final long modRevision;
     private final long lease;
 
@@ -28,14 +28,14 @@ public final class RecordCache {
      * @param modRevision the revision of the key's last change
      * @param lease       the lease the key is bound to, 0 for none
      */
-    public Entry(Record record, long modRevision, long lease) {
+    public Entry(CachedRecord record, long modRevision, long lease) {
       this.record = record;
       this.modRevision = modRevision;
       this.lease = lease;
     }
 
     /** @return the cached record; do not mutate it */
-    public Record record() {
+    public CachedRecord record() {
       return record;
     }
 

@@ -38,14 +38,14 @@ public final class RecordCodec {
    * @return the record they hold
    * @throws InvalidRecordException when the value is not a record belonging under that key
    */
-  public static Record decode(KeyLayout.ParsedKey key, byte[] value) throws InvalidRecordException {
+  public static CachedRecord decode(KeyLayout.ParsedKey key, byte[] value) throws InvalidRecordException {
     JsonObject json;
     try {
       json = FrozenJson.parseObject(value);
     } catch (DecodeException e) {
       throw new InvalidRecordException("the value is not a JSON object");
     }
-    Record record;
+    CachedRecord record;
     try {
       record = frozenRecord(json);
     } catch (RuntimeException e) {
@@ -68,15 +68,18 @@ public final class RecordCodec {
   }
 
   /** Reads a record like {@code new Record(json)} does, from frozen JSON, sharing its location and metadata. */
-  private static Record frozenRecord(JsonObject json) {
-    Record record = new Record()
-      .setName(string(json, "name"))
+  private static CachedRecord frozenRecord(JsonObject json) {
+    CachedRecord record = new CachedRecord();
+    record.setName(string(json, "name"))
       .setRegistration(string(json, "registration"))
       .setType(string(json, "type"))
       .setLocation(object(json, "location"))
       .setMetadata(object(json, "metadata"));
     String status = string(json, "status");
-    return status == null ? record : record.setStatus(Status.valueOf(status));
+    if (status != null) {
+      record.setStatus(Status.valueOf(status));
+    }
+    return record;
   }
 
   private static String string(JsonObject json, String key) {
@@ -93,21 +96,22 @@ public final class RecordCodec {
    * @param record a record of a caller
    * @return an immutable snapshot of it, for the cache (its location and metadata are frozen deep copies)
    */
-  public static Record snapshot(Record record) {
-    return new Record()
-      .setName(record.getName())
+  public static CachedRecord snapshot(Record record) {
+    CachedRecord snapshot = new CachedRecord();
+    snapshot.setName(record.getName())
       .setRegistration(record.getRegistration())
       .setStatus(record.getStatus())
       .setType(record.getType())
       .setLocation(FrozenJson.freeze(record.getLocation()))
       .setMetadata(FrozenJson.freeze(record.getMetadata()));
+    return snapshot;
   }
 
   /**
    * @param cached a record of the cache
    * @return a record for a caller: mutating it (or what its getters return) cannot change the cached one
    */
-  public static Record view(Record cached) {
-    return new RecordView(cached);
+  public static Record view(CachedRecord cached) {
+    return cached.view();
   }
 }

@@ -79,9 +79,9 @@ public final class RecordWriter {
    * Registers a record under this node's lease, with a new registration id.
    *
    * @param record the record, with a name and without registration
-   * @return the stored copy of the record, with its registration id
+   * @return the registration id it was stored under
    */
-  public Future<Record> store(Record record) {
+  public Future<String> store(Record record) {
     if (record == null || record.getName() == null || record.getName().isEmpty()) {
       return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD,
         "Cannot store the record: it has no name"));
@@ -91,7 +91,8 @@ public final class RecordWriter {
         + record.getName() + "': it is already registered as " + record.getRegistration()
         + " (use update to change it)"));
     }
-    Record stored = RecordCodec.snapshot(record).setRegistration(UUID.randomUUID().toString());
+    CachedRecord stored = RecordCodec.snapshot(record);
+    stored.setRegistration(UUID.randomUUID().toString());
     String what = "store record '" + stored.getName() + "' (" + stored.getRegistration() + ")";
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     return encodeWithinLimit(stored, what).compose(value -> {
@@ -99,7 +100,7 @@ public final class RecordWriter {
       OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), KeyChange.Kind.PUT,
         OwnRecords.Origin.CALL);
       return retrying(deadline, what, attempt -> putIfAbsent(stored, value, pending, deadline, what))
-        .map(stored)
+        .map(stored.getRegistration())
         .onFailure(error -> {
           own.abandon(pending);
           own.release(stored.getRegistration());
@@ -107,12 +108,14 @@ public final class RecordWriter {
     });
   }
 
-  private Future<Void> putIfAbsent(Record stored, byte[] value, OwnRecords.PendingWrite pending, Deadline deadline,
+  private Future<Void> putIfAbsent(CachedRecord stored, byte[] value, OwnRecords.PendingWrite pending, Deadline deadline,
                                    String what) {
     String registration = stored.getRegistration();
     ByteSequence key = layout.key(stored.getName(), registration);
     return lease.current().timeout(deadline.remainingMs(), TimeUnit.MILLISECONDS)
-      .recover(error -> context.failedFuture(deadlineError(what, "no etcd lease could be granted", error)))
+      .recover(error -> context.failedFuture(EtcdErrors.isRefused(error) ? EtcdErrors.refusal(what, error)
+        : deadlineError(what, "no etcd lease could be granted" + (lease.grantError() == null ? ""
+          : " (" + lease.grantError().getMessage() + ")"), error)))
       .compose(leaseId -> batcher.putIfAbsent(key, value, leaseId, attemptTimeout(deadline), what)
         .compose(outcome -> {
           KeyValue existing = outcome.existing();
@@ -151,7 +154,7 @@ public final class RecordWriter {
       return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot update record "
         + record.getRegistration() + ": it has no name"));
     }
-    Record updated = RecordCodec.snapshot(record);
+    CachedRecord updated = RecordCodec.snapshot(record);
     String what = "update record '" + record.getName() + "' (" + record.getRegistration() + ")";
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     return encodeWithinLimit(updated, what).compose(value -> afterFirstSync.apply(what).compose(v -> {
@@ -193,7 +196,7 @@ public final class RecordWriter {
     }
   }
 
-  private Future<Void> compareAndSwap(Record updated, byte[] value, ExpectedKey expected,
+  private Future<Void> compareAndSwap(CachedRecord updated, byte[] value, ExpectedKey expected,
                                       OwnRecords.PendingWrite pending, Deadline deadline, String what) {
     String registration = updated.getRegistration();
     ByteSequence key = layout.key(updated.getName(), registration);
@@ -260,7 +263,7 @@ public final class RecordWriter {
     });
   }
 
-  private Future<Record> deleteIfPresent(Record known, int attempt, OwnRecords.PendingWrite pending,
+  private Future<Record> deleteIfPresent(CachedRecord known, int attempt, OwnRecords.PendingWrite pending,
                                          Deadline deadline, String what) {
     String registration = known.getRegistration();
     ByteSequence key = layout.key(known.getName(), registration);
@@ -303,18 +306,22 @@ public final class RecordWriter {
       } else if (!(EtcdErrors.isTransient(error) || EtcdErrors.isLeaseNotFound(error) || error instanceof Conflict)) {
         result.fail(error);
       } else if (deadline.passed()) {
-        result.fail(deadlineError(what, error.getMessage(), error));
+        result.fail(isTimeout(error) ? error : deadlineError(what, error.getMessage(), error));
       } else {
         context.setTimer(Math.min(25L * number, 250L), id -> attempt(number + 1, deadline, what, attempt, result));
       }
     });
   }
 
+  private static boolean isTimeout(Throwable error) {
+    return error instanceof EtcdDiscoveryException && ((EtcdDiscoveryException) error).reason() == Reason.TIMEOUT;
+  }
+
   private long attemptTimeout(Deadline deadline) {
     return Math.min(deadline.remainingMs(), Math.max(SHORTEST_ATTEMPT_MS, options.getRequestTimeout() / 4));
   }
 
-  private Record lastRecord(TxnResponse response, Record fallback) {
+  private Record lastRecord(TxnResponse response, CachedRecord fallback) {
     List<KeyValue> previous = response.getDeleteResponses().isEmpty() ? List.of()
       : response.getDeleteResponses().get(0).getPrevKvs();
     if (!previous.isEmpty()) {

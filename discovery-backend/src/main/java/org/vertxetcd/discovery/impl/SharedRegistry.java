@@ -17,7 +17,9 @@ import org.vertxetcd.discovery.RegistrySnapshot;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -48,6 +50,8 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   private final ChangeApplier applier;
   private final PromiseInternal<Void> firstSync;
   private final TreeMap<Long, List<Promise<Void>>> revisionWaiters = new TreeMap<>();
+  /** Calls waiting for the first sync, with what each is doing: failed at once when etcd refuses the user. */
+  private final Map<Promise<Void>, String> firstSyncWaiters = new ConcurrentHashMap<>();
   private final long cleanUpTimer;
   private volatile Throwable lastSyncError;
   private volatile RegistryHealth.ViewState viewState = RegistryHealth.ViewState.SYNCING;
@@ -120,7 +124,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   public Future<RegistrySnapshot> snapshot() {
     String what = "take a snapshot of the registry";
     return onContext(() -> afterFirstSync(what).compose(v -> whenApplied(cache.newestLocalWrite(), what)).map(v -> {
-      List<Record> applied = new ArrayList<>(cache.size());
+      List<CachedRecord> applied = new ArrayList<>(cache.size());
       cache.appliedEntries().forEach(entry -> applied.add(entry.record()));
       return new SnapshotView(applied, cache.revision());
     })).map(view -> new RegistrySnapshot(view.records.stream().map(RecordCodec::view).collect(Collectors.toList()),
@@ -129,10 +133,10 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
 
   /** The cached records of a snapshot, collected on the registry's context and copied off it. */
   private static final class SnapshotView {
-    private final List<Record> records;
+    private final List<CachedRecord> records;
     private final long revision;
 
-    SnapshotView(List<Record> records, long revision) {
+    SnapshotView(List<CachedRecord> records, long revision) {
       this.records = records;
       this.revision = revision;
     }
@@ -146,18 +150,27 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
     if (synced.isComplete()) {
       return synced;
     }
-    Throwable refused = lastSyncError;
-    if (EtcdErrors.isRefused(refused)) {
-      // Waiting cannot help: the credentials or the roles must change first.
-      return context.failedFuture(new EtcdDiscoveryException(((EtcdDiscoveryException) refused).reason(), "Cannot "
-        + what + ": the registry cannot sync with etcd: " + refused.getMessage(), refused));
-    }
-    return synced.timeout(options.getRequestTimeout(), TimeUnit.MILLISECONDS).recover(error -> {
+    // Waiting cannot help once etcd refused the credentials or the roles: they must change first.
+    PromiseInternal<Void> waiter = context.promise();
+    firstSyncWaiters.put(waiter, what);
+    waiter.future().onComplete(done -> firstSyncWaiters.remove(waiter));
+    synced.onComplete(waiter);
+    failIfRefused(waiter, lastSyncError, what);
+    return waiter.future().timeout(options.getRequestTimeout(), TimeUnit.MILLISECONDS).recover(error -> {
+      if (EtcdErrors.isRefused(error)) {
+        return context.failedFuture(error);
+      }
       Throwable cause = lastSyncError;
       return context.failedFuture(new EtcdDiscoveryException(closed ? Reason.CLOSED : Reason.TIMEOUT, "Cannot " + what
         + ": the registry has not synced with etcd at " + options.getEndpoints() + " within "
         + options.getRequestTimeout() + " ms" + (cause == null ? "" : " (" + cause.getMessage() + ")"), cause));
     });
+  }
+
+  private static void failIfRefused(Promise<Void> waiter, Throwable syncError, String what) {
+    if (EtcdErrors.isRefused(syncError)) {
+      waiter.tryFail(EtcdErrors.refusal(what, syncError));
+    }
   }
 
   /** Completes once the watch applied {@code revision}; on the registry's context. */
@@ -184,7 +197,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    * @return the same record, with its registration id
    */
   public Future<Record> store(Record record) {
-    return onContext(() -> writer.store(record)).map(stored -> record.setRegistration(stored.getRegistration()));
+    return onContext(() -> writer.store(record)).map(record::setRegistration);
   }
 
   /**
@@ -254,6 +267,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   @Override
   public void onStale(Throwable cause) {
     lastSyncError = cause;
+    firstSyncWaiters.forEach((waiter, what) -> failIfRefused(waiter, cause, what));
     lastError = EtcdErrors.unwrap(cause).getMessage();
     if (viewState != RegistryHealth.ViewState.STALE && firstSync.future().succeeded()) {
       viewState = RegistryHealth.ViewState.STALE;

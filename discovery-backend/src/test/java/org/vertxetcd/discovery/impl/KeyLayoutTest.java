@@ -33,7 +33,8 @@ class KeyLayoutTest {
   @ParameterizedTest
   @ValueSource(strings = {"/vertx/discovery/only-name", "/vertx/discovery/a/b/c", "/vertx/discovery//r",
     "/vertx/discovery/name/", "/vertx/discoveryx/a/b", "/other/a/b", "/vertx/discovery/bad%zz/r",
-    "/vertx/discovery/bad%C3/r"})
+    "/vertx/discovery/bad%C3/r", "/vertx/discovery/name/reg\u0001", "/vertx/discovery/name/reg 1",
+    "/vertx/discovery/name/reg\t1"})
   void keysOutsideTheLayoutAreRejected(String key) {
     assertNull(layout.parse(bytes(key)));
   }
@@ -46,5 +47,13 @@ class KeyLayoutTest {
 
   private static ByteSequence bytes(String key) {
     return ByteSequence.from(key, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void keysAreShownInLogsWithOddBytesEscaped() {
+    byte[] invalidUtf8 = {'/', 'k', (byte) 0xFF, (byte) 0xFE, 'x'};
+    assertEquals("/k\\xff\\xfex", KeyChange.displayKey(invalidUtf8));
+    assertEquals("/svc/a\\x01b\\x09c é", KeyChange.displayKey("/svc/a\u0001b\tc é".getBytes(StandardCharsets.UTF_8)));
+    assertEquals("x".repeat(200) + "...", KeyChange.displayKey("x".repeat(500).getBytes(StandardCharsets.UTF_8)));
   }
 }

@@ -11,7 +11,10 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import java.io.IOException;
@@ -31,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Certificates for TLS tests, generated when the test starts: a certificate authority, a server certificate for
  * 127.0.0.1 and localhost signed by it, a client certificate signed by it, and an unrelated authority (the wrong CA).
- * PEM files; private keys unencrypted PKCS#8.
+ * PEM files; private keys unencrypted PKCS#8, plus the client's key encrypted. The files go when the JVM exits.
  */
 public final class TestCertificates {
 
@@ -49,6 +52,7 @@ public final class TestCertificates {
   public static TestCertificates generate() {
     try {
       Path dir = Files.createTempDirectory("test-certificates");
+      dir.toFile().deleteOnExit();
       KeyPair ca = keyPair();
       X509CertificateHolder caCert = certificate("CN=test CA", ca, "CN=test CA", ca.getPrivate(), true, null);
       write(dir.resolve("ca.pem"), caCert);
@@ -60,6 +64,9 @@ public final class TestCertificates {
       write(dir.resolve("client.pem"), certificate("CN=client", client, "CN=test CA", ca.getPrivate(), false,
         KeyPurposeId.id_kp_clientAuth));
       write(dir.resolve("client-key.pem"), client.getPrivate());
+      write(dir.resolve("client-key-encrypted.pem"), new JcaPKCS8Generator(client.getPrivate(),
+        new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setProvider(new BouncyCastleProvider())
+          .setPassword("pass".toCharArray()).build()));
       KeyPair other = keyPair();
       write(dir.resolve("other-ca.pem"), certificate("CN=other CA", other, "CN=other CA", other.getPrivate(), true,
         null));
@@ -99,6 +106,11 @@ public final class TestCertificates {
     return dir.resolve("client-key.pem").toString();
   }
 
+  /** @return the client's private key, encrypted with a password */
+  public String encryptedClientKey() {
+    return dir.resolve("client-key-encrypted.pem").toString();
+  }
+
   private static KeyPair keyPair() throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -129,5 +141,6 @@ public final class TestCertificates {
       writer.writeObject(pem instanceof PrivateKey ? new JcaPKCS8Generator((PrivateKey) pem, null) : pem);
     }
     Files.writeString(file, text.toString());
+    file.toFile().deleteOnExit();
   }
 }

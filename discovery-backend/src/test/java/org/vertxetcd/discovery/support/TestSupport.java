@@ -1,6 +1,9 @@
 package org.vertxetcd.discovery.support;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.vertxetcd.discovery.EtcdBackendService;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 
 import java.time.Duration;
@@ -17,6 +20,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 public final class TestSupport {
 
   private TestSupport() {
+  }
+
+  /**
+   * @param vertx  the node's Vert.x instance
+   * @param config the backend configuration
+   * @return a backend initialised the way {@code ServiceDiscovery} does it
+   */
+  public static EtcdBackendService backend(Vertx vertx, JsonObject config) {
+    EtcdBackendService backend = new EtcdBackendService();
+    backend.init(vertx, config);
+    return backend;
   }
 
   /**

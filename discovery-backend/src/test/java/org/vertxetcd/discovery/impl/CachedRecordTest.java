@@ -14,9 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * What lookups hand out: views of the cache that no caller can use to change it.
  */
-class RecordViewTest {
+class CachedRecordTest {
 
-  private final Record cached = RecordCodec.snapshot(new Record().setName("svc").setRegistration("r1")
+  private final CachedRecord cached = RecordCodec.snapshot(new Record().setName("svc").setRegistration("r1")
     .setStatus(Status.UP).setType("http-endpoint")
     .setLocation(new JsonObject().put("host", "10.0.0.1").put("port", 80))
     .setMetadata(new JsonObject().put("zone", "eu").put("tags", new JsonArray().add("a"))
