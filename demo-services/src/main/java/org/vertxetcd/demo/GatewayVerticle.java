@@ -9,25 +9,26 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.endpoint.LoadBalancer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.servicediscovery.Record;
+import org.vertxetcd.discovery.EtcdAddressResolver;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
-import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
+import org.vertxetcd.discovery.ServiceAddress;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
- * The demo's front door: {@code GET /api/hello?name=you} is balanced over the live greeters, trying the next one
- * when one fails mid-request; {@code /} is a live dashboard of the registry, pushed by server-sent events from
+ * The demo's front door: {@code GET /api/hello?name=you} goes to the logical address of the greeter service, which
+ * the etcd address resolver turns into the live greeters, round robin; a request that fails mid-way is tried again
+ * on the next instance. {@code /} is a live dashboard of the registry, pushed by server-sent events from
  * {@code GET /api/events}; {@code GET /api/registry} and {@code GET /api/health} give the same as JSON.
  * <p>
- * It follows the registry through one subscription: a snapshot, then every change after it.
+ * The dashboard follows the registry through one subscription: a snapshot, then every change after it.
  * Configuration: {@code discovery} (the backend configuration), {@code port} (default 8080), {@code service} (the
  * service to balance over, default greeter).
  */
@@ -35,9 +36,9 @@ public class GatewayVerticle extends VerticleBase {
 
   private static final int ATTEMPT_TIMEOUT_MS = 2_000;
 
-  private EtcdRegistry registry;
-  private InstanceBalancer balancer;
   private final RegistryFeed feed = new RegistryFeed();
+  private EtcdRegistry registry;
+  private ServiceAddress service;
   private HttpClient client;
   private int port;
 
@@ -45,9 +46,13 @@ public class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject config = config();
     EtcdBackendOptions options = new EtcdBackendOptions(config.getJsonObject("discovery"));
-    balancer = new InstanceBalancer(config.getString("service", "greeter"));
+    service = ServiceAddress.of(config.getString("service", "greeter"));
     registry = EtcdRegistry.create(vertx, options);
-    client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(ATTEMPT_TIMEOUT_MS));
+    client = vertx.httpClientBuilder()
+      .with(new HttpClientOptions().setConnectTimeout(ATTEMPT_TIMEOUT_MS))
+      .withAddressResolver(EtcdAddressResolver.create(options))
+      .withLoadBalancer(LoadBalancer.ROUND_ROBIN)
+      .build();
     vertx.eventBus().<JsonObject>localConsumer(options.getStateAddress(), message -> feed.onState(message.body()));
     vertx.setPeriodic(15_000, id -> feed.keepAlive());
 
@@ -58,63 +63,52 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/api/events").handler(ctx -> feed.attach(ctx.response(), registry.health()));
     router.route().handler(StaticHandler.create("webroot"));
 
-    return registry.subscribe(this::onChange)
-      .onSuccess(subscription -> {
-        balancer.reset(subscription.snapshot().records());
-        feed.reset(subscription.snapshot());
-      })
+    return registry.subscribe(feed::onEvent)
+      .onSuccess(subscription -> feed.reset(subscription.snapshot()))
       .compose(subscription -> vertx.createHttpServer().requestHandler(router)
         .listen(config.getInteger("port", 8080)))
       .onSuccess(server -> port = server.actualPort());
   }
 
-  private void onChange(RegistryEvent event) {
-    balancer.onEvent(event);
-    feed.onEvent(event);
-  }
-
   private void hello(RoutingContext ctx) {
-    String name = ctx.request().getParam("name", "world");
-    tryInstances(balancer.rotation(), 0, "/hello?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8),
-      new JsonArray(), ctx);
+    String uri = "/hello?name=" + URLEncoder.encode(ctx.request().getParam("name", "world"), StandardCharsets.UTF_8);
+    // As many attempts as there are instances: round robin gives each retry to the next one.
+    registry.lookup(service.name())
+      .onSuccess(instances -> attempt(uri, Math.max(1, instances.size()), new JsonArray(), ctx))
+      .onFailure(ctx::fail);
   }
 
-  /** Tries each instance in turn until one answers; instances that left meanwhile are skipped. */
-  private void tryInstances(List<Record> rotation, int index, String uri, JsonArray failures, RoutingContext ctx) {
-    if (index >= rotation.size()) {
-      ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
-        .end(new JsonObject().put("error", "no live greeter answered").put("failures", failures).encode());
-      return;
-    }
-    Record instance = rotation.get(index);
-    if (!balancer.isLive(instance.getRegistration())) {
-      tryInstances(rotation, index + 1, uri, failures, ctx);
-      return;
-    }
-    JsonObject location = instance.getLocation();
-    client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(location.getString("host"))
-        .setPort(location.getInteger("port")).setURI(uri).setTimeout(ATTEMPT_TIMEOUT_MS))
+  private void attempt(String uri, int attemptsLeft, JsonArray failures, RoutingContext ctx) {
+    client.request(new RequestOptions().setServer(service).setMethod(HttpMethod.GET).setURI(uri)
+        .setIdleTimeout(ATTEMPT_TIMEOUT_MS))
       .compose(request -> request.send())
       .compose(response -> response.statusCode() == 200 ? response.body()
         : Future.<Buffer>failedFuture("HTTP " + response.statusCode()))
       .onSuccess(body -> ctx.response().putHeader("content-type", "application/json")
-        .putHeader("x-served-by", instance.getMetadata().getString("instance", instance.getRegistration()))
+        .putHeader("x-served-by", body.toJsonObject().getString("instance", ""))
         .end(body))
       .onFailure(error -> {
-        failures.add(new JsonObject().put("instance", location.getString("endpoint")).put("error", error.getMessage()));
-        tryInstances(rotation, index + 1, uri, failures, ctx);
+        failures.add(new JsonObject().put("error", String.valueOf(error.getMessage())));
+        if (attemptsLeft > 1) {
+          attempt(uri, attemptsLeft - 1, failures, ctx);
+        } else {
+          ctx.response().setStatusCode(503).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("error", "no live " + service.name() + " answered").put("failures", failures)
+              .encode());
+        }
       });
   }
 
   private void health(RoutingContext ctx) {
     RegistryHealth health = registry.health();
-    ctx.response().setStatusCode(health.healthy() ? 200 : 503).putHeader("content-type", "application/json")
-      .end(health.toJson().put("instances", balancer.size()).encode());
+    registry.lookup(service.name()).onComplete((instances, error) -> ctx.response()
+      .setStatusCode(health.healthy() && error == null ? 200 : 503).putHeader("content-type", "application/json")
+      .end(health.toJson().put("instances", error == null ? instances.size() : 0).encode()));
   }
 
   @Override
   public Future<?> stop() {
-    return registry.close();
+    return client.close().eventually(() -> registry.close());
   }
 
   /** @return the port the gateway listens on */

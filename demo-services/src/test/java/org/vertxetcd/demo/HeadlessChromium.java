@@ -3,6 +3,7 @@ package org.vertxetcd.demo;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -19,10 +20,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -76,7 +81,7 @@ final class HeadlessChromium implements AutoCloseable {
     Process process = new ProcessBuilder(BINARY, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
       "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile,
-      "--remote-debugging-port=0", "about:blank")
+      "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank")
       .redirectErrorStream(true)
       .redirectOutput(profile.resolve("chromium.log").toFile())
       .start();
@@ -84,13 +89,18 @@ final class HeadlessChromium implements AutoCloseable {
       Path portFile = profile.resolve("DevToolsActivePort");
       await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(portFile) && Files.size(portFile) > 0);
       int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
-      String socketUrl = pageSocket(port);
-      WebSocket socket = await(vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxMessageSize(64 * 1024 * 1024).setMaxFrameSize(64 * 1024 * 1024)).connect(
-          new WebSocketConnectOptions().setAbsoluteURI(socketUrl)));
-      return new HeadlessChromium(process, profile, socket);
+      WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxMessageSize(64 * 1024 * 1024).setMaxFrameSize(64 * 1024 * 1024));
+      // A freshly installed Chromium may still be replacing its first page target when the port file appears,
+      // and then closes the DevTools connection mid-handshake: look the page up again and reconnect.
+      AtomicReference<WebSocket> socket = new AtomicReference<>();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+        .until(() -> socket.compareAndSet(null, await(client.connect(
+          new WebSocketConnectOptions().setAbsoluteURI(pageSocket(port)).setAllowOriginHeader(false)))));
+      return new HeadlessChromium(process, profile, socket.get());
     } catch (Exception | AssertionError e) {
-      process.destroyForcibly();
+      stopProcessTree(process);
+      deleteTree(profile);
       throw e;
     }
   }
@@ -148,12 +158,28 @@ final class HeadlessChromium implements AutoCloseable {
     try {
       await(page.close());
     } finally {
-      process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-      try (Stream<Path> paths = Files.walk(profile)) {
-        paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+      stopProcessTree(process);
+      deleteTree(profile);
+    }
+  }
+
+  private static void deleteTree(Path directory) throws IOException {
+    try (Stream<Path> paths = Files.walk(directory)) {
+      paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+    }
+  }
+
+  /** Chromium runs its renderers and helpers as child processes: stop all of them, not only the browser. */
+  private static void stopProcessTree(Process process) throws Exception {
+    List<ProcessHandle> tree = Stream.concat(process.descendants(), Stream.of(process.toHandle()))
+      .collect(Collectors.toList());
+    tree.forEach(ProcessHandle::destroy);
+    for (ProcessHandle handle : tree) {
+      try {
+        handle.onExit().get(10, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        handle.destroyForcibly();
+        handle.onExit().get(10, TimeUnit.SECONDS);
       }
     }
   }

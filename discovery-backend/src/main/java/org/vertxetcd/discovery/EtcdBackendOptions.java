@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import org.vertxetcd.discovery.impl.OptionsReader;
 
 import org.vertxetcd.discovery.impl.ClientTls;
+import org.vertxetcd.discovery.impl.KeyLayout;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * Configuration of the etcd service-discovery backend, read from the {@code backendConfiguration} of
@@ -78,12 +80,17 @@ public class EtcdBackendOptions {
   public static final String USER = "user";
   /** Configuration key: etcd password. */
   public static final String PASSWORD = "password";
+  /** Key of the ranges of non-Vert.x registrations to import. */
+  public static final String IMPORTS = "imports";
+  /** Key of the prefix this node's records are exported under for gRPC clients. */
+  public static final String GRPC_EXPORT_PREFIX = "grpcExportPrefix";
 
   private static final String HIDDEN = "********";
 
   /** Keys of the JSON form, plus the key Vert.x uses to select the backend. */
   private static final List<String> KNOWN_KEYS = List.of("backend-name", ENDPOINTS, PREFIX, TTL, ANNOUNCE_ADDRESS,
-    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD);
+    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD, IMPORTS,
+    GRPC_EXPORT_PREFIX);
 
   private List<String> endpoints;
   private String prefix;
@@ -98,6 +105,8 @@ public class EtcdBackendOptions {
   private String keyFile;
   private String user;
   private String password;
+  private List<EtcdImportOptions> imports;
+  private String grpcExportPrefix;
 
   /**
    * Creates options with every default.
@@ -111,6 +120,7 @@ public class EtcdBackendOptions {
     stateAddress = DEFAULT_STATE_ADDRESS;
     requestTimeout = DEFAULT_REQUEST_TIMEOUT;
     maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    imports = new ArrayList<>();
   }
 
   /**
@@ -132,6 +142,9 @@ public class EtcdBackendOptions {
     keyFile = other.keyFile;
     user = other.user;
     password = other.password;
+    imports = new ArrayList<>();
+    other.imports.forEach(this::addImport);
+    grpcExportPrefix = other.grpcExportPrefix;
   }
 
   /**
@@ -156,6 +169,8 @@ public class EtcdBackendOptions {
     reader.string(KEY_FILE).ifPresent(this::setKeyFile);
     reader.string(USER).ifPresent(this::setUser);
     reader.string(PASSWORD).ifPresent(this::setPassword);
+    reader.objectList(IMPORTS).ifPresent(list -> list.forEach(entry -> addImport(new EtcdImportOptions(entry))));
+    reader.string(GRPC_EXPORT_PREFIX).ifPresent(this::setGrpcExportPrefix);
   }
 
   /**
@@ -186,6 +201,10 @@ public class EtcdBackendOptions {
     putIfSet(json, KEY_FILE, keyFile);
     putIfSet(json, USER, user);
     putIfSet(json, PASSWORD, password == null ? null : HIDDEN);
+    if (!imports.isEmpty()) {
+      json.put(IMPORTS, new JsonArray(imports.stream().map(EtcdImportOptions::toJson).collect(Collectors.toList())));
+    }
+    putIfSet(json, GRPC_EXPORT_PREFIX, grpcExportPrefix);
     return json;
   }
 
@@ -222,7 +241,43 @@ public class EtcdBackendOptions {
       throw invalid(MAX_REQUEST_BYTES, "must be at least 1024 bytes, was " + maxRequestBytes);
     }
     validateSecurity();
+    validateInterop();
     return this;
+  }
+
+  /** Imported and exported ranges must stay apart from the registry and each other: each key has one meaning. */
+  private void validateInterop() {
+    List<String> ranges = new ArrayList<>();
+    ranges.add(normalizedPrefix() + "/");
+    for (EtcdImportOptions imported : imports) {
+      String importPrefix = imported.normalizedPrefix();
+      if (importPrefix.isEmpty()) {
+        throw invalid(IMPORTS, "entry " + imported.toJson().encode() + " needs a non-empty '"
+          + EtcdImportOptions.PREFIX + "'");
+      }
+      if (imported.getService() != null && imported.getService().isEmpty()) {
+        throw invalid(IMPORTS, "entry " + imported.toJson().encode() + " has an empty '"
+          + EtcdImportOptions.SERVICE + "'");
+      }
+      requireApart(IMPORTS, importPrefix + "/", ranges);
+      ranges.add(importPrefix + "/");
+    }
+    if (grpcExportPrefix != null) {
+      String exportPrefix = normalizedGrpcExportPrefix();
+      if (exportPrefix.isEmpty()) {
+        throw invalid(GRPC_EXPORT_PREFIX, "must not be empty when set");
+      }
+      requireApart(GRPC_EXPORT_PREFIX, exportPrefix + "/", ranges);
+    }
+  }
+
+  private static void requireApart(String key, String range, List<String> others) {
+    for (String other : others) {
+      if (range.startsWith(other) || other.startsWith(range)) {
+        throw invalid(key, "'" + range + "' overlaps '" + other + "': the registry, each import and the export "
+          + "need key ranges of their own");
+      }
+    }
   }
 
   private void validateSecurity() {
@@ -344,11 +399,7 @@ public class EtcdBackendOptions {
    * @return the prefix without trailing slashes, as used to build keys
    */
   public String normalizedPrefix() {
-    String normalized = prefix;
-    while (normalized.endsWith("/")) {
-      normalized = normalized.substring(0, normalized.length() - 1);
-    }
-    return normalized;
+    return KeyLayout.withoutTrailingSlashes(prefix);
   }
 
   /**
@@ -564,6 +615,61 @@ public class EtcdBackendOptions {
   public EtcdBackendOptions setPassword(String password) {
     this.password = password;
     return this;
+  }
+
+  /** @return the imported ranges of non-Vert.x registrations */
+  public List<EtcdImportOptions> getImports() {
+    return imports;
+  }
+
+  /**
+   * Sets the ranges of etcd keys where services that are not Vert.x register ({@code imports}, none by default).
+   * Their instances become read-only records: in lookups, events and the address resolver like any other.
+   *
+   * @param imports the imports
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setImports(List<EtcdImportOptions> imports) {
+    this.imports = new ArrayList<>();
+    if (imports != null) {
+      imports.forEach(this::addImport);
+    }
+    return this;
+  }
+
+  /**
+   * Adds one imported range.
+   *
+   * @param imported the import
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions addImport(EtcdImportOptions imported) {
+    imports.add(new EtcdImportOptions(imported));
+    return this;
+  }
+
+  /** @return the prefix this node's records are exported under for gRPC clients, {@code null} when not exported */
+  public String getGrpcExportPrefix() {
+    return grpcExportPrefix;
+  }
+
+  /**
+   * Exports this node's records that have a host and port ({@code grpcExportPrefix}, unset by default) in the
+   * format of etcd's gRPC endpoints manager: record {@code r} of service {@code s} is written at
+   * {@code {grpcExportPrefix}/{s}/{r.registration}}, bound to this node's lease, so a gRPC client dialing
+   * {@code etcd:///{grpcExportPrefix}/{s}} with etcd's resolver finds the instance.
+   *
+   * @param grpcExportPrefix the prefix, e.g. {@code services}
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setGrpcExportPrefix(String grpcExportPrefix) {
+    this.grpcExportPrefix = grpcExportPrefix;
+    return this;
+  }
+
+  /** @return the gRPC export prefix without trailing slashes, {@code null} when not exported */
+  public String normalizedGrpcExportPrefix() {
+    return grpcExportPrefix == null ? null : KeyLayout.withoutTrailingSlashes(grpcExportPrefix.trim());
   }
 
   /** @return whether the endpoints use TLS */

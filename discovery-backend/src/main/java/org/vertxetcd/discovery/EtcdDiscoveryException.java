@@ -18,6 +18,8 @@ public class EtcdDiscoveryException extends VertxException {
     ALREADY_REGISTERED,
     /** No record with that registration id is registered. */
     UNKNOWN_REGISTRATION,
+    /** The record was imported from a service that is not Vert.x: change it where it was registered. */
+    READ_ONLY,
     /** The record's key and JSON exceed the request size etcd accepts. */
     TOO_LARGE,
     /** etcd did not answer within the configured {@code requestTimeout}. */

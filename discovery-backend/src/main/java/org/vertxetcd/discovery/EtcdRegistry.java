@@ -4,11 +4,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.impl.EtcdRegistryImpl;
+
+import java.util.List;
 
 /**
  * Direct access to the etcd registry behind the {@code etcd} discovery backend, for what Vert.x's
- * {@code ServiceDiscovery} API cannot express: a consistent view with its revision, and a gap-free stream of changes.
+ * {@code ServiceDiscovery} API cannot express: lookups by service name at a cost independent of the registry's size,
+ * a consistent view with its revision, and a gap-free stream of changes, of everything or of one service.
  * <p>
  * A registry created with the same Vert.x instance and options as a {@code ServiceDiscovery} backend shares its etcd
  * client, lease, watch and cache. Results are delivered on the caller's context.
@@ -49,6 +53,29 @@ public interface EtcdRegistry {
   Future<RegistrySnapshot> snapshot();
 
   /**
+   * The live instances of one service, from this node's view: the records named {@code name} whose status is UP.
+   * The cost depends on the number of records of that service, not on the size of the registry.
+   *
+   * @param name the service name (exact, case-sensitive)
+   * @return copies of its records, once the registry has synced with etcd
+   */
+  Future<List<Record>> lookup(String name);
+
+  /**
+   * Like {@link #lookup(String)}, filtered the way {@code ServiceDiscovery.getRecords(JsonObject)} filters: each key
+   * of {@code filter} is a metadata key (or {@code status}, {@code type}, {@code registration}) whose value must be
+   * equal (strings ignoring case) or {@code "*"} for present; naming a {@code status} replaces the UP-only default.
+   * <pre>
+   * registry.lookup("greeter", new JsonObject().put("zone", "eu-west"))
+   * </pre>
+   *
+   * @param name   the service name (exact, case-sensitive)
+   * @param filter the filter, {@code null} or empty for none
+   * @return copies of the matching records, once the registry has synced with etcd
+   */
+  Future<List<Record>> lookup(String name, JsonObject filter);
+
+  /**
    * Subscribes to the registry: the returned subscription holds a snapshot, and {@code handler} then receives every
    * change after it, exactly once and in revision order, on the caller's context. Changes already in the snapshot
    * are never delivered; none after it are missed.
@@ -57,6 +84,16 @@ public interface EtcdRegistry {
    * @return the subscription, once its snapshot is taken
    */
   Future<RegistrySubscription> subscribe(Handler<RegistryEvent> handler);
+
+  /**
+   * Subscribes to one service: like {@link #subscribe(Handler)}, with a snapshot of that service's records (any
+   * status) and only its changes. Following one service costs nothing for the changes of others.
+   *
+   * @param name    the service name (exact, case-sensitive)
+   * @param handler receives the service's changes
+   * @return the subscription, once its snapshot is taken
+   */
+  Future<RegistrySubscription> subscribe(String name, Handler<RegistryEvent> handler);
 
   /**
    * @return the registry's current state, at once (for health checks); changes are also published on the

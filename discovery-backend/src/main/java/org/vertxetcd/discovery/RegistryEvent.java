@@ -54,14 +54,14 @@ public final class RegistryEvent {
   }
 
   /**
-   * @return the JSON form published on the event bus
+   * @return the JSON form published on the event bus; a new copy (one event object reaches every subscriber)
    */
   public JsonObject toJson() {
     return new JsonObject()
       .put("type", type.name())
       .put("name", name)
       .put("registration", registration)
-      .put("record", record)
+      .put("record", record == null ? null : record.copy())
       .put("revision", revision)
       .put("local", local);
   }

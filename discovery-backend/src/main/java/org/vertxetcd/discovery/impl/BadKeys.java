@@ -24,7 +24,7 @@ public final class BadKeys {
    */
   public void report(String displayKey, String problem) {
     if (reported.add(displayKey)) {
-      LOG.warn("Ignoring key '{}' under the registry prefix: {}", displayKey, problem);
+      LOG.warn("Ignoring key '{}': {}", displayKey, problem);
     }
   }
 

@@ -19,30 +19,33 @@ import java.util.Set;
  */
 public final class ChangeApplier {
 
-  private final KeyLayout layout;
+  private final KeyFormat format;
   private final RecordCache cache;
   private final OwnRecords own;
   private final LeaseSession lease;
   private final EventPublisher publisher;
   private final Recovery recovery;
+  private final EndpointExporter exporter;
   private final BadKeys badKeys = new BadKeys();
 
   /**
-   * @param layout    the key layout
+   * @param format    how keys stand for records
    * @param cache     the view
    * @param own       the records this node holds and its writes in flight
    * @param lease     this node's lease
    * @param publisher publishes the events
    * @param recovery  told when one of this node's records is deleted by someone else
+   * @param exporter  told about this node's records as the watch applies them
    */
-  public ChangeApplier(KeyLayout layout, RecordCache cache, OwnRecords own, LeaseSession lease,
-                       EventPublisher publisher, Recovery recovery) {
-    this.layout = layout;
+  public ChangeApplier(KeyFormat format, RecordCache cache, OwnRecords own, LeaseSession lease,
+                       EventPublisher publisher, Recovery recovery, EndpointExporter exporter) {
+    this.format = format;
     this.cache = cache;
     this.own = own;
     this.lease = lease;
     this.publisher = publisher;
     this.recovery = recovery;
+    this.exporter = exporter;
   }
 
   /**
@@ -80,7 +83,7 @@ public final class ChangeApplier {
     for (RecordCache.Entry entry : cache.appliedEntries()) {
       KeyChange listedKey = listed.get(entry.record().getRegistration());
       if (listedKey == null || !listedKey.parsed().name().equals(entry.record().getName())) {
-        differences.add(KeyChange.deleted(layout, new KeyLayout.ParsedKey(entry.record().getName(),
+        differences.add(KeyChange.deleted(format, new KeyLayout.ParsedKey(entry.record().getName(),
           entry.record().getRegistration()), revision));
       }
     }
@@ -145,7 +148,7 @@ public final class ChangeApplier {
       + "'";
   }
 
-  /** Applies a change of a key that belongs to the layout, publishing its event. */
+  /** Applies a change of a key that fits the format, publishing its event. */
   private void apply(KeyChange change, boolean publish) {
     String registration = change.parsed().registration();
     CachedRecord record = change.record();
@@ -162,6 +165,11 @@ public final class ChangeApplier {
     if (record != null && own.holds(registration) && change.lease() == lease.id()) {
       // Another client may have updated this node's record: register that version after a lease loss.
       own.hold(record);
+    }
+    if (record != null && own.holds(registration)) {
+      exporter.onOwnRecord(record, change.lease());
+    } else if (previous != null) {
+      exporter.onRecordGone(previous.record());
     }
     OwnRecords.Origin origin = own.attribute(registration, change.kind(), change.modRevision());
     if (publish) {

@@ -11,9 +11,9 @@ import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.RegistryEventType;
 
 /**
- * Publishes the registry's changes on this node's event bus: every change as a typed {@link RegistryEvent}, the
- * changes Vert.x's {@code ServiceDiscovery} did not announce itself (remote changes, expirations, re-registrations)
- * in its announcement format, and the registry's own state changes.
+ * Publishes the registry's changes to its subscribers and on this node's event bus: every change as a typed
+ * {@link RegistryEvent}, the changes Vert.x's {@code ServiceDiscovery} did not announce itself (remote changes,
+ * expirations, re-registrations) in its announcement format, and the registry's own state changes.
  * <p>
  * Both are published local-only: every node watches etcd and publishes to its own verticles, so a clustered event
  * bus must not deliver one change once per member.
@@ -26,16 +26,19 @@ public final class EventPublisher {
   private final String eventsAddress;
   private final String announceAddress;
   private final String stateAddress;
+  private final Subscribers subscribers;
 
   /**
-   * @param vertx   the application's Vert.x instance
-   * @param options the registry's options
+   * @param vertx       the application's Vert.x instance
+   * @param options     the registry's options
+   * @param subscribers the subscribers of the registry, who receive every event too
    */
-  public EventPublisher(Vertx vertx, EtcdBackendOptions options) {
+  public EventPublisher(Vertx vertx, EtcdBackendOptions options, Subscribers subscribers) {
     this.vertx = vertx;
     this.eventsAddress = options.getEventsAddress();
     this.announceAddress = options.getAnnounceAddress();
     this.stateAddress = options.getStateAddress();
+    this.subscribers = subscribers;
   }
 
   /**
@@ -58,6 +61,7 @@ public final class EventPublisher {
    */
   public void publish(RegistryEventType type, CachedRecord record, long revision, OwnRecords.Origin origin) {
     RegistryEvent event = new RegistryEvent(type, record, revision, origin != OwnRecords.Origin.REMOTE);
+    subscribers.dispatch(event);
     vertx.eventBus().publish(eventsAddress, event.toJson(), LOCAL_ONLY);
     if (origin != OwnRecords.Origin.CALL) {
       vertx.eventBus().publish(announceAddress, announcement(type, record).toJson(), LOCAL_ONLY);
@@ -66,7 +70,7 @@ public final class EventPublisher {
 
   /** The shape {@code DiscoveryImpl} announces: publish and unpublish without registration, leave as DOWN. */
   private static Record announcement(RegistryEventType type, CachedRecord record) {
-    Record announced = RecordCodec.view(record);
+    Record announced = record.view();
     switch (type) {
       case JOIN:
         return announced.setRegistration(null);

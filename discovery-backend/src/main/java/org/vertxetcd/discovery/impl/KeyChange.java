@@ -41,23 +41,23 @@ public final class KeyChange {
   }
 
   /**
-   * @param layout the key layout
+   * @param format how keys stand for records
    * @param kind   put or delete
    * @param kv     the key as etcd reported it
    * @return the decoded change
    */
-  public static KeyChange decode(KeyLayout layout, Kind kind, KeyValue kv) {
+  public static KeyChange decode(KeyFormat format, Kind kind, KeyValue kv) {
     ByteSequence key = kv.getKey();
-    KeyLayout.ParsedKey parsed = layout.parse(key);
+    KeyLayout.ParsedKey parsed = format.parse(key);
     if (parsed == null) {
-      return new KeyChange(kind, key, null, null, "the key is not {prefix}/{percent-encoded name}/{registration}",
-        kv.getModRevision(), kv.getLease());
+      return new KeyChange(kind, key, null, null, "the key is not " + format.expectedKey(), kv.getModRevision(),
+        kv.getLease());
     }
     if (kind == Kind.DELETE) {
       return new KeyChange(kind, key, parsed, null, null, kv.getModRevision(), kv.getLease());
     }
     try {
-      CachedRecord record = RecordCodec.decode(parsed, kv.getValue().getBytes());
+      CachedRecord record = format.decode(parsed, kv.getValue().getBytes());
       return new KeyChange(kind, key, parsed, record, null, kv.getModRevision(), kv.getLease());
     } catch (RecordCodec.InvalidRecordException e) {
       return new KeyChange(kind, key, parsed, null, e.getMessage(), kv.getModRevision(), kv.getLease());
@@ -65,13 +65,13 @@ public final class KeyChange {
   }
 
   /**
-   * @param layout   the key layout
+   * @param format   how keys stand for records
    * @param parsed   the name and registration of a record that is gone
    * @param revision the revision at which it was found gone
    * @return a delete of that record's key
    */
-  public static KeyChange deleted(KeyLayout layout, KeyLayout.ParsedKey parsed, long revision) {
-    return new KeyChange(Kind.DELETE, layout.key(parsed.name(), parsed.registration()), parsed, null, null, revision, 0);
+  public static KeyChange deleted(KeyFormat format, KeyLayout.ParsedKey parsed, long revision) {
+    return new KeyChange(Kind.DELETE, format.key(parsed.name(), parsed.registration()), parsed, null, null, revision, 0);
   }
 
   /**

@@ -18,14 +18,18 @@ import java.nio.ByteBuffer;
  * and still be exactly one key segment. Keys under the prefix that do not have exactly these two segments do not
  * belong to the layout.
  */
-public final class KeyLayout {
+public final class KeyLayout extends KeyFormat {
 
   /** The name and registration id a key stands for. */
   public static final class ParsedKey {
     private final String name;
     private final String registration;
 
-    ParsedKey(String name, String registration) {
+    /**
+     * @param name         the decoded service name
+     * @param registration the registration id
+     */
+    public ParsedKey(String name, String registration) {
       this.name = name;
       this.registration = registration;
     }
@@ -43,28 +47,11 @@ public final class KeyLayout {
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-  private final String root;
-  private final ByteSequence rootKey;
-  private final ByteSequence rootEnd;
-
   /**
    * @param prefix the registry prefix without trailing slash
    */
   public KeyLayout(String prefix) {
-    this.root = prefix + "/";
-    this.rootKey = ByteSequence.from(root, StandardCharsets.UTF_8);
-    // '0' follows '/' in ASCII: [root, rootEnd) is exactly the keys starting with root.
-    this.rootEnd = ByteSequence.from(prefix + "0", StandardCharsets.UTF_8);
-  }
-
-  /** @return the first key of the registry's range: {@code {prefix}/} */
-  public ByteSequence rangeStart() {
-    return rootKey;
-  }
-
-  /** @return the end (exclusive) of the registry's range */
-  public ByteSequence rangeEnd() {
-    return rootEnd;
+    super(prefix);
   }
 
   /**
@@ -72,6 +59,7 @@ public final class KeyLayout {
    * @param registration the registration id
    * @return the key of that record
    */
+  @Override
   public ByteSequence key(String name, String registration) {
     return ByteSequence.from(keyString(name, registration), StandardCharsets.UTF_8);
   }
@@ -82,7 +70,7 @@ public final class KeyLayout {
    * @return the key of that record, as text
    */
   public String keyString(String name, String registration) {
-    return root + encodeName(name) + "/" + registration;
+    return root() + encodeName(name) + "/" + registration;
   }
 
   /**
@@ -90,12 +78,13 @@ public final class KeyLayout {
    * @return the name and registration it stands for, or {@code null} when it does not fit the layout (or its
    *     registration id holds control characters or whitespace)
    */
+  @Override
   public ParsedKey parse(ByteSequence key) {
     String text = decodeUtf8(key.getBytes());
-    if (text == null || !text.startsWith(root)) {
+    if (text == null || !text.startsWith(root())) {
       return null;
     }
-    String rest = text.substring(root.length());
+    String rest = text.substring(root().length());
     int slash = rest.indexOf('/');
     if (slash <= 0 || slash == rest.length() - 1 || rest.indexOf('/', slash + 1) >= 0) {
       return null;
@@ -103,6 +92,28 @@ public final class KeyLayout {
     String name = decodeName(rest.substring(0, slash));
     String registration = rest.substring(slash + 1);
     return name == null || !isPrintableToken(registration) ? null : new ParsedKey(name, registration);
+  }
+
+  @Override
+  public String expectedKey() {
+    return "{prefix}/{percent-encoded name}/{registration}";
+  }
+
+  @Override
+  public CachedRecord decode(ParsedKey key, byte[] value) throws RecordCodec.InvalidRecordException {
+    return RecordCodec.decode(key, value);
+  }
+
+  /**
+   * @param prefix a configured prefix
+   * @return the prefix without trailing slashes (so {@code /a/} and {@code /a} name the same range)
+   */
+  public static String withoutTrailingSlashes(String prefix) {
+    String normalized = prefix;
+    while (normalized.endsWith("/")) {
+      normalized = normalized.substring(0, normalized.length() - 1);
+    }
+    return normalized;
   }
 
   /** Registration ids show up in logs, events and dashboards: control characters and spaces would garble them. */

@@ -104,6 +104,23 @@ public final class OptionsReader {
     throw wrongType(key, "an array of strings", raw);
   }
 
+  /**
+   * @param key the key
+   * @return its value as a list of JSON objects, if present
+   */
+  public Optional<List<JsonObject>> objectList(String key) {
+    return value(key, JsonArray.class, "an array of objects").map(array -> {
+      List<JsonObject> objects = new ArrayList<>();
+      for (Object item : array) {
+        if (!(item instanceof JsonObject)) {
+          throw wrongType(key, "an array of objects", array);
+        }
+        objects.add((JsonObject) item);
+      }
+      return objects;
+    });
+  }
+
   private <T> Optional<T> value(String key, Class<T> type, String expected) {
     Object raw = json.getValue(key);
     if (raw == null) {

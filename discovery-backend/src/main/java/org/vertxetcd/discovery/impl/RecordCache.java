@@ -7,6 +7,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * This node's view of the registry: every valid record under the prefix, as of the last revision the watch applied,
@@ -62,9 +64,18 @@ public final class RecordCache {
   }
 
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  /** The same entries by service name: a lookup by name costs the number of its records, not of all records. */
+  private final ConcurrentHashMap<String, ConcurrentHashMap<String, Entry>> byName = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LocalWrite> localWrites = new ConcurrentHashMap<>();
   private volatile long revision;
+  /** Counts the changes lookups can see: a reader that saw the same count before sees the same view. */
+  private final AtomicLong changes = new AtomicLong();
   private long newestLocalWrite;
+
+  /** @return how many changes lookups could see so far; equal counts mean equal answers */
+  public long changeCount() {
+    return changes.get();
+  }
 
   /** @return the last revision the watch applied */
   public long revision() {
@@ -85,6 +96,15 @@ public final class RecordCache {
   }
 
   /**
+   * @param name a service name
+   * @return the entries of that service the watch applied, ignoring this node's undelivered writes (a live view)
+   */
+  public Collection<Entry> appliedEntries(String name) {
+    Map<String, Entry> bucket = byName.get(name);
+    return bucket == null ? List.of() : bucket.values();
+  }
+
+  /**
    * @param registration a registration id
    * @return the current entry including this node's undelivered writes; {@code null} when absent
    */
@@ -99,27 +119,43 @@ public final class RecordCache {
    */
   public Record get(String registration) {
     Entry entry = current(registration);
-    return entry == null ? null : RecordCodec.view(entry.record);
+    return entry == null ? null : entry.record.view();
   }
 
   /** @return copies of every record, including this node's undelivered writes */
   public List<Record> all() {
-    List<Record> records = new ArrayList<>(entries.size() + localWrites.size());
+    return views(entries.values(), entry -> true);
+  }
+
+  /**
+   * @param name   a service name (exact)
+   * @param filter which of its records to return
+   * @return copies of that service's records the filter accepts, including this node's undelivered writes
+   */
+  public List<Record> byName(String name, Predicate<CachedRecord> filter) {
+    return views(appliedEntries(name), entry -> entry.record.getName().equals(name) && filter.test(entry.record));
+  }
+
+  /** Copies of the accepted entries among {@code applied} and this node's undelivered writes, which override them. */
+  private List<Record> views(Collection<Entry> applied, Predicate<Entry> accept) {
+    List<Record> records = new ArrayList<>(applied.size() + localWrites.size());
     if (localWrites.isEmpty()) {
-      for (Entry entry : entries.values()) {
-        records.add(RecordCodec.view(entry.record));
+      for (Entry entry : applied) {
+        if (accept.test(entry)) {
+          records.add(entry.record.view());
+        }
       }
       return records;
     }
     Map<String, LocalWrite> writes = Map.copyOf(localWrites);
-    entries.forEach((registration, entry) -> {
-      if (!writes.containsKey(registration)) {
-        records.add(RecordCodec.view(entry.record));
+    for (Entry entry : applied) {
+      if (!writes.containsKey(entry.record.getRegistration()) && accept.test(entry)) {
+        records.add(entry.record.view());
       }
-    });
+    }
     writes.values().forEach(write -> {
-      if (write.entry != null) {
-        records.add(RecordCodec.view(write.entry.record));
+      if (write.entry != null && accept.test(write.entry)) {
+        records.add(write.entry.record.view());
       }
     });
     return records;
@@ -143,7 +179,27 @@ public final class RecordCache {
    * @return the entry it replaces, {@code null} when there was none
    */
   public Entry apply(String registration, Entry entry) {
-    return entry == null ? entries.remove(registration) : entries.put(registration, entry);
+    try {
+      return applyToMaps(registration, entry);
+    } finally {
+      changes.incrementAndGet();
+    }
+  }
+
+  private Entry applyToMaps(String registration, Entry entry) {
+    if (entry == null) {
+      Entry removed = entries.remove(registration);
+      if (removed != null) {
+        byName.computeIfPresent(removed.record.getName(), (name, bucket) -> {
+          bucket.remove(registration);
+          return bucket.isEmpty() ? null : bucket;
+        });
+      }
+      return removed;
+    }
+    // A registration keeps its name (the applier refuses a second key with it), so a replacement stays in its bucket.
+    byName.computeIfAbsent(entry.record.getName(), name -> new ConcurrentHashMap<>()).put(registration, entry);
+    return entries.put(registration, entry);
   }
 
   /**
@@ -158,6 +214,7 @@ public final class RecordCache {
     if (revision > this.revision) {
       localWrites.merge(registration, new LocalWrite(entry, revision),
         (older, newer) -> newer.revision >= older.revision ? newer : older);
+      changes.incrementAndGet();
     }
   }
 

@@ -106,12 +106,4 @@ public final class RecordCodec {
       .setMetadata(FrozenJson.freeze(record.getMetadata()));
     return snapshot;
   }
-
-  /**
-   * @param cached a record of the cache
-   * @return a record for a caller: mutating it (or what its getters return) cannot change the cached one
-   */
-  public static Record view(CachedRecord cached) {
-    return cached.view();
-  }
 }

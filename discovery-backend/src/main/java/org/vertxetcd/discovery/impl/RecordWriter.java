@@ -327,10 +327,10 @@ public final class RecordWriter {
     if (!previous.isEmpty()) {
       KeyChange change = KeyChange.decode(layout, KeyChange.Kind.PUT, previous.get(0));
       if (change.record() != null) {
-        return RecordCodec.view(change.record());
+        return change.record().view();
       }
     }
-    return RecordCodec.view(fallback);
+    return fallback.view();
   }
 
   /**

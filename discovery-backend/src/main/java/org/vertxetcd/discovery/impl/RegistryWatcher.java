@@ -71,7 +71,7 @@ public final class RegistryWatcher {
 
   private final ContextInternal context;
   private final EtcdConnection connection;
-  private final KeyLayout layout;
+  private final KeyFormat format;
   private final LongSupplier appliedRevision;
   private final Listener listener;
   private final Backoff backoff = new Backoff(100, 5_000);
@@ -83,15 +83,15 @@ public final class RegistryWatcher {
   /**
    * @param context         the registry's context
    * @param connection      the etcd connection
-   * @param layout          the key layout
+   * @param format          how the watched keys stand for records
    * @param appliedRevision the last revision the listener applied: the watch resumes after it
    * @param listener        receives lists, changes and freshness
    */
-  public RegistryWatcher(ContextInternal context, EtcdConnection connection, KeyLayout layout,
+  public RegistryWatcher(ContextInternal context, EtcdConnection connection, KeyFormat format,
                          LongSupplier appliedRevision, Listener listener) {
     this.context = context;
     this.connection = connection;
-    this.layout = layout;
+    this.format = format;
     this.appliedRevision = appliedRevision;
     this.listener = listener;
   }
@@ -131,14 +131,14 @@ public final class RegistryWatcher {
     }
     long current = ++generation;
     WatchOption option = WatchOption.builder()
-      .withRange(layout.rangeEnd())
+      .withRange(format.rangeEnd())
       .withRevision(revision)
       .withCreateNotify(true)
       .withProgressNotify(true)
       .withRequireLeader(true)
       .build();
     try {
-      watcher = connection.watch().watch(layout.rangeStart(), option, Watch.listener(
+      watcher = connection.watch().watch(format.rangeStart(), option, Watch.listener(
         response -> onResponse(current, response),
         error -> context.runOnContext(v -> onBroken(current, error)),
         () -> context.runOnContext(v -> onBroken(current, new IllegalStateException("the watch was closed by etcd")))));
@@ -153,7 +153,7 @@ public final class RegistryWatcher {
     for (WatchEvent event : response.getEvents()) {
       KeyChange.Kind kind = event.getEventType() == WatchEvent.EventType.DELETE ? KeyChange.Kind.DELETE
         : KeyChange.Kind.PUT;
-      changes.add(KeyChange.decode(layout, kind, event.getKeyValue()));
+      changes.add(KeyChange.decode(format, kind, event.getKeyValue()));
     }
     boolean created = response.isCreatedNotify();
     long revision = changes.isEmpty() ? response.getHeader().getRevision()
@@ -179,7 +179,7 @@ public final class RegistryWatcher {
     listener.onStale(error);
     if (EtcdErrors.isCompacted(error)) {
       LOG.warn("The watch on {} fell behind etcd's compaction: listing again and reporting the difference",
-        layout.rangeStart().toString());
+        format.rangeStart().toString());
       relist();
     } else {
       retry(error, () -> watchFrom(appliedRevision.getAsLong() + 1));
@@ -208,7 +208,7 @@ public final class RegistryWatcher {
 
   private Future<Snapshot> listAll() {
     Promise<Snapshot> listed = context.promise();
-    listPage(layout.rangeStart(), 0, new ArrayList<>(), PAGE_SIZE, listed);
+    listPage(format.rangeStart(), 0, new ArrayList<>(), PAGE_SIZE, listed);
     return listed.future();
   }
 
@@ -220,7 +220,7 @@ public final class RegistryWatcher {
   private void listPage(ByteSequence from, long revision, List<Future<List<KeyChange>>> decoded, int pageSize,
                         Promise<Snapshot> listed) {
     GetOption option = GetOption.builder()
-      .withRange(layout.rangeEnd())
+      .withRange(format.rangeEnd())
       .withLimit(pageSize)
       .withRevision(revision)
       .build();
@@ -255,7 +255,7 @@ public final class RegistryWatcher {
   private List<KeyChange> decode(List<KeyValue> kvs) {
     List<KeyChange> keys = new ArrayList<>(kvs.size());
     for (KeyValue kv : kvs) {
-      keys.add(KeyChange.decode(layout, KeyChange.Kind.PUT, kv));
+      keys.add(KeyChange.decode(format, KeyChange.Kind.PUT, kv));
     }
     return keys;
   }

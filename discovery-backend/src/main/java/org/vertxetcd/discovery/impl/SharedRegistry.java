@@ -1,26 +1,35 @@
 package org.vertxetcd.discovery.impl;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.RegistrySnapshot;
+import org.vertxetcd.discovery.RegistrySubscription;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -48,8 +57,13 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   private final RecordWriter writer;
   private final Recovery recovery;
   private final ChangeApplier applier;
+  private final EndpointExporter exporter;
+  private final List<ImportedServices> imports;
   private final PromiseInternal<Void> firstSync;
+  /** The first sync of the registry and of every import: lookups wait for all of them. */
+  private final Future<Void> synced;
   private final TreeMap<Long, List<Promise<Void>>> revisionWaiters = new TreeMap<>();
+  private final Subscribers subscribers = new Subscribers();
   /** Calls waiting for the first sync, with what each is doing: failed at once when etcd refuses the user. */
   private final Map<Promise<Void>, String> firstSyncWaiters = new ConcurrentHashMap<>();
   private final long cleanUpTimer;
@@ -72,16 +86,27 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     KeyLayout layout = new KeyLayout(options.normalizedPrefix());
     this.connection = new EtcdConnection(context, options);
-    this.publisher = new EventPublisher(vertx, options);
+    this.publisher = new EventPublisher(vertx, options, subscribers);
     this.watcher = new RegistryWatcher(context, connection, layout, cache::revision, this);
     this.lease = new LeaseSession(context, connection, this);
     PutIfAbsentBatcher batcher = new PutIfAbsentBatcher(context, connection);
     this.writer = new RecordWriter(context, connection, layout, cache, own, lease, batcher, this::afterFirstSync);
     this.recovery = new Recovery(context, connection, layout, cache, own, lease, batcher);
-    this.applier = new ChangeApplier(layout, cache, own, lease, publisher, recovery);
+    this.exporter = new EndpointExporter(context, connection, options.normalizedGrpcExportPrefix(), lease::id);
+    this.applier = new ChangeApplier(layout, cache, own, lease, publisher, recovery, exporter);
+    this.imports = options.getImports().stream()
+      .map(imported -> new ImportedServices(context, connection, imported, lease, publisher, recovery))
+      .collect(Collectors.toList());
     this.firstSync = context.promise();
+    List<Future<Void>> syncs = new ArrayList<>();
+    syncs.add(firstSync.future());
+    imports.forEach(imported -> syncs.add(imported.firstSync()));
+    this.synced = Future.all(syncs).mapEmpty();
     this.cleanUpTimer = context.setPeriodic(options.getTtl() * 1000L, id -> recovery.cleanUpUnheldKeys());
-    context.runOnContext(v -> watcher.start());
+    context.runOnContext(v -> {
+      watcher.start();
+      imports.forEach(ImportedServices::start);
+    });
   }
 
   /** @return the options of this registry */
@@ -97,7 +122,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    * @return copies of every record, once the first sync completed
    */
   public Future<List<Record>> getRecords() {
-    return whenSynced("list the records", cache::all);
+    return whenSynced("list the records", () -> fromEveryView(RecordCache::all));
   }
 
   /**
@@ -105,12 +130,75 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    * @return a copy of the record, or {@code null} when there is none, once the first sync completed
    */
   public Future<Record> getRecord(String registration) {
-    return whenSynced("get record " + registration, () -> cache.get(registration));
+    return whenSynced("get record " + registration, () -> {
+      Record own = cache.get(registration);
+      ImportedServices imported = own == null ? importHolding(registration) : null;
+      return imported == null ? own : imported.cache().get(registration);
+    });
+  }
+
+  /**
+   * @param name   a service name (exact)
+   * @param filter Vert.x's record filter ({@code Record.match}: metadata keys, or {@code status} and {@code type});
+   *               only UP records unless it names a status; {@code null} for none
+   * @return copies of that service's records the filter accepts, once the first sync completed; the cost depends
+   *     on the number of records of the service only
+   */
+  public Future<List<Record>> lookup(String name, JsonObject filter) {
+    return whenSynced("look up service '" + name + "'", () -> lookupNow(name, filter));
+  }
+
+  /**
+   * Like {@link #lookup}, from the view as it is, synced or not.
+   *
+   * @param name   a service name (exact)
+   * @param filter Vert.x's record filter, {@code null} for none
+   * @return copies of the matching records
+   */
+  public List<Record> lookupNow(String name, JsonObject filter) {
+    Predicate<CachedRecord> accept = filter == null || filter.getString("status") == null
+      ? record -> record.getStatus() == Status.UP : record -> true;
+    Predicate<CachedRecord> matching = filter == null || filter.isEmpty() ? accept
+      : accept.and(record -> record.match(filter));
+    return fromEveryView(view -> view.byName(name, matching));
+  }
+
+  /** The answer of the registry's own view, followed by each import's. */
+  private List<Record> fromEveryView(Function<RecordCache, List<Record>> read) {
+    List<Record> records = read.apply(cache);
+    for (ImportedServices imported : imports) {
+      records.addAll(read.apply(imported.cache()));
+    }
+    return records;
+  }
+
+  /** @return the import that holds a record with that registration id, {@code null} when none does */
+  private ImportedServices importHolding(String registration) {
+    for (ImportedServices imported : imports) {
+      if (imported.cache().current(registration) != null) {
+        return imported;
+      }
+    }
+    return null;
+  }
+
+  /** @return a count of the view's changes: while it stays the same, so do the answers of lookups */
+  public long changeCount() {
+    long changes = cache.changeCount();
+    for (ImportedServices imported : imports) {
+      changes += imported.cache().changeCount();
+    }
+    return changes;
+  }
+
+  /** @return whether the registry is closed or closing */
+  public boolean isClosed() {
+    return closed;
   }
 
   /** Answers on the caller's thread once synced: a lookup costs no context switch. */
   private <T> Future<T> whenSynced(String what, Supplier<T> lookup) {
-    if (!closed && firstSync.future().succeeded()) {
+    if (!closed && synced.succeeded()) {
       return Future.succeededFuture(lookup.get());
     }
     return afterFirstSync(what).map(v -> lookup.get());
@@ -122,23 +210,68 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    *     reads this node's writes like every other lookup.
    */
   public Future<RegistrySnapshot> snapshot() {
-    String what = "take a snapshot of the registry";
-    return onContext(() -> afterFirstSync(what).compose(v -> whenApplied(cache.newestLocalWrite(), what)).map(v -> {
-      List<CachedRecord> applied = new ArrayList<>(cache.size());
-      cache.appliedEntries().forEach(entry -> applied.add(entry.record()));
-      return new SnapshotView(applied, cache.revision());
-    })).map(view -> new RegistrySnapshot(view.records.stream().map(RecordCodec::view).collect(Collectors.toList()),
-      view.revision));
+    return snapshot(null, "take a snapshot of the registry", () -> null).map(taken -> taken.snapshot);
   }
 
-  /** The cached records of a snapshot, collected on the registry's context and copied off it. */
-  private static final class SnapshotView {
-    private final List<CachedRecord> records;
-    private final long revision;
+  /**
+   * @param name    the service to follow, {@code null} for all
+   * @param caller  where the handler runs
+   * @param handler receives every change after the snapshot, exactly once and in revision order
+   * @return the subscription, with a snapshot like {@link #snapshot()}'s (of that service only, with a name)
+   */
+  public Future<RegistrySubscription> subscribe(String name, Context caller, Handler<RegistryEvent> handler) {
+    String what = name == null ? "subscribe to the registry" : "subscribe to service '" + name + "'";
+    return snapshot(name, what, () -> subscribers.add(name, caller, handler))
+      .map(taken -> new Subscription(taken.snapshot, taken.subscriber));
+  }
 
-    SnapshotView(List<CachedRecord> records, long revision) {
-      this.records = records;
-      this.revision = revision;
+  /** Takes a snapshot and, in the same task on the registry's context, adds the subscriber {@code subscribe} makes. */
+  private Future<Taken> snapshot(String name, String what, Supplier<Subscribers.Subscriber> subscribe) {
+    return onContext(() -> afterFirstSync(what).compose(v -> whenApplied(cache.newestLocalWrite(), what)).map(v -> {
+      List<CachedRecord> applied = new ArrayList<>();
+      addApplied(applied, cache, name);
+      imports.forEach(imported -> addApplied(applied, imported.cache(), name));
+      return new Taken(applied, cache.revision(), subscribe.get());
+    }));
+  }
+
+  private static void addApplied(List<CachedRecord> records, RecordCache view, String name) {
+    Collection<RecordCache.Entry> entries = name == null ? view.appliedEntries() : view.appliedEntries(name);
+    entries.forEach(entry -> records.add(entry.record()));
+  }
+
+  /** A snapshot, and the subscriber added with it if any. */
+  private static final class Taken {
+    private final RegistrySnapshot snapshot;
+    private final Subscribers.Subscriber subscriber;
+
+    Taken(List<CachedRecord> records, long revision, Subscribers.Subscriber subscriber) {
+      this.snapshot = new RegistrySnapshot(records.stream().map(CachedRecord::view).collect(Collectors.toList()),
+        revision);
+      this.subscriber = subscriber;
+    }
+  }
+
+  private final class Subscription implements RegistrySubscription {
+    private final RegistrySnapshot snapshot;
+    private final Subscribers.Subscriber subscriber;
+
+    Subscription(RegistrySnapshot snapshot, Subscribers.Subscriber subscriber) {
+      this.snapshot = snapshot;
+      this.subscriber = subscriber;
+    }
+
+    @Override
+    public RegistrySnapshot snapshot() {
+      return snapshot;
+    }
+
+    @Override
+    public Future<Void> cancel() {
+      // No delivery reaches the handler after this; the registry forgets the subscriber in its own time.
+      subscriber.cancel();
+      context.runOnContext(v -> subscribers.remove(subscriber));
+      return Future.succeededFuture();
     }
   }
 
@@ -146,7 +279,6 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
     if (closed) {
       return context.failedFuture(EtcdConnection.closedError(what));
     }
-    Future<Void> synced = firstSync.future();
     if (synced.isComplete()) {
       return synced;
     }
@@ -207,7 +339,7 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    * @return completes when etcd applied the update
    */
   public Future<Void> update(Record record) {
-    return onContext(() -> writer.update(record));
+    return onContext(() -> refuseImported(record.getRegistration(), "update").compose(v -> writer.update(record)));
   }
 
   /**
@@ -217,7 +349,18 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    * @return the removed record
    */
   public Future<Record> remove(String registration) {
-    return onContext(() -> writer.remove(registration));
+    return onContext(() -> refuseImported(registration, "remove").compose(v -> writer.remove(registration)));
+  }
+
+  /** Imported records belong to the services that registered them: this registry never writes their keys. */
+  private Future<Void> refuseImported(String registration, String what) {
+    ImportedServices imported = registration == null ? null : importHolding(registration);
+    if (imported == null) {
+      return context.succeededFuture();
+    }
+    return context.failedFuture(new EtcdDiscoveryException(Reason.READ_ONLY, "Cannot " + what + " record "
+      + registration + ": it was imported from " + imported.root() + " and is read-only; change it where it was "
+      + "registered"));
   }
 
   /** Runs an action on the registry's context. */
@@ -364,6 +507,8 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
         waiter.tryFail(EtcdConnection.closedError("wait for the watch"))));
       revisionWaiters.clear();
       watcher.close();
+      imports.forEach(ImportedServices::close);
+      exporter.close();
       leaseState = RegistryHealth.LeaseState.NONE;
       closing = lease.close().eventually(() -> {
         connection.close();

@@ -24,7 +24,7 @@ class CachedRecordTest {
 
   @Test
   void aViewHasTheRecordsContentAndItsOwnMutableCopies() {
-    Record view = RecordCodec.view(cached);
+    Record view = cached.view();
     assertEquals(cached, view);
     assertEquals(cached.toJson(), view.toJson());
 
@@ -39,7 +39,7 @@ class CachedRecordTest {
     assertEquals(List.of("a"), cached.getMetadata().getJsonArray("tags").getList());
     assertEquals(80, cached.getLocation().getInteger("port"));
     assertEquals("svc", cached.getName());
-    assertEquals("eu", RecordCodec.view(cached).getMetadata().getString("zone"), "other views are unaffected");
+    assertEquals("eu", cached.view().getMetadata().getString("zone"), "other views are unaffected");
   }
 
   @Test
@@ -52,7 +52,7 @@ class CachedRecordTest {
     assertThrows(UnsupportedOperationException.class, () -> metadata.fieldNames().clear());
     // Vert.x's copy constructor reads fields directly: a copy of an untouched view shares frozen JSON, which throws
     // rather than letting the cache be changed.
-    Record copied = new Record(RecordCodec.view(cached));
+    Record copied = new Record(cached.view());
     assertThrows(UnsupportedOperationException.class, () -> copied.getMetadata().put("zone", "us"));
     assertEquals("eu", cached.getMetadata().getString("zone"));
   }

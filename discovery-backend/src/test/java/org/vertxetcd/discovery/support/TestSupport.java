@@ -66,11 +66,19 @@ public final class TestSupport {
    * @return its failure, an {@link EtcdDiscoveryException}
    */
   public static EtcdDiscoveryException awaitFailure(Future<?> future) {
+    return assertInstanceOf(EtcdDiscoveryException.class, awaitAnyFailure(future), "failure type");
+  }
+
+  /**
+   * @param future a future expected to fail
+   * @return its failure, waiting at most 30 seconds
+   */
+  public static Throwable awaitAnyFailure(Future<?> future) {
     try {
       Object result = future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       return fail("Expected a failure, got " + result);
     } catch (ExecutionException e) {
-      return assertInstanceOf(EtcdDiscoveryException.class, e.getCause(), "failure type");
+      return e.getCause();
     } catch (TimeoutException e) {
       throw new AssertionError("No result within 30 s", e);
     } catch (InterruptedException e) {

@@ -1,0 +1,152 @@
+package org.vertxetcd.discovery.impl;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.Address;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.spi.endpoint.EndpointBuilder;
+import io.vertx.core.spi.endpoint.EndpointResolver;
+import io.vertx.servicediscovery.Record;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.ServiceAddress;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The endpoint resolver behind {@link org.vertxetcd.discovery.EtcdAddressResolver}: the servers of a service are its
+ * live records with a host and port, read from the shared registry's view at each selection. The load balancer's
+ * list is rebuilt only when the instances changed, so its state (round-robin position, request counts) survives the
+ * changes of other services.
+ *
+ * @param <E> the client's endpoint type, built by the client's {@link EndpointBuilder}
+ */
+public final class ServiceEndpointResolver<E>
+  implements EndpointResolver<ServiceAddress, ServiceEndpointResolver.Instance, ServiceEndpointResolver.Service<E>, E> {
+
+  /** One instance of a service: its registration id (the server key), address and metadata. */
+  public static final class Instance {
+    private final String registration;
+    private final SocketAddress address;
+    private final JsonObject metadata;
+
+    private Instance(String registration, SocketAddress address, JsonObject metadata) {
+      this.registration = registration;
+      this.address = address;
+      this.metadata = metadata;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Instance && registration.equals(((Instance) other).registration)
+        && address.equals(((Instance) other).address) && metadata.equals(((Instance) other).metadata);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(registration, address);
+    }
+
+    @Override
+    public String toString() {
+      return registration + "@" + address;
+    }
+  }
+
+  /** What the client keeps per resolved address: the instances last seen and the endpoint built from them. */
+  public static final class Service<E> {
+    private final ServiceAddress address;
+    private final EndpointBuilder<E, Instance> builder;
+    private long seenChanges = -1;
+    private List<Instance> instances;
+    private E endpoint;
+
+    private Service(ServiceAddress address, EndpointBuilder<E, Instance> builder) {
+      this.address = address;
+      this.builder = builder;
+    }
+  }
+
+  private final RegistryManager.Reference reference;
+
+  /**
+   * @param vertx   the client's Vert.x instance
+   * @param options the registry's options, validated
+   */
+  public ServiceEndpointResolver(Vertx vertx, EtcdBackendOptions options) {
+    this.reference = RegistryManager.acquire(vertx, options);
+  }
+
+  @Override
+  public ServiceAddress tryCast(Address address) {
+    return address instanceof ServiceAddress ? (ServiceAddress) address : null;
+  }
+
+  @Override
+  public SocketAddress addressOf(Instance server) {
+    return server.address;
+  }
+
+  @Override
+  public JsonObject propertiesOf(Instance server) {
+    return server.metadata.copy().put("registration", server.registration);
+  }
+
+  @Override
+  public Future<Service<E>> resolve(ServiceAddress address, EndpointBuilder<E, Instance> builder) {
+    // Waits for the first sync, and fails like a lookup when the registry cannot sync.
+    return reference.registry().lookup(address.name(), address.filter())
+      .map(records -> new Service<>(address, builder));
+  }
+
+  @Override
+  public E endpoint(Service<E> service) {
+    SharedRegistry registry = reference.registry();
+    // Read the count first: a change while the instances are read makes the next selection look again.
+    long changes = registry.changeCount();
+    synchronized (service) {
+      if (changes != service.seenChanges) {
+        List<Instance> instances = instances(registry.lookupNow(service.address.name(), service.address.filter()));
+        if (!instances.equals(service.instances)) {
+          EndpointBuilder<E, Instance> builder = service.builder;
+          for (Instance instance : instances) {
+            builder = builder.addServer(instance, instance.registration);
+          }
+          service.instances = instances;
+          service.endpoint = builder.build();
+        }
+        service.seenChanges = changes;
+      }
+      return service.endpoint;
+    }
+  }
+
+  /** The records a client can connect to, in a stable order. */
+  private static List<Instance> instances(List<Record> records) {
+    return records.stream()
+      .filter(record -> record.getLocation() != null && record.getLocation().getValue("host") instanceof String
+        && record.getLocation().getValue("port") instanceof Number)
+      .map(record -> new Instance(record.getRegistration(), SocketAddress.inetSocketAddress(
+        record.getLocation().getInteger("port"), record.getLocation().getString("host")), record.getMetadata()))
+      .sorted(Comparator.comparing(instance -> instance.registration))
+      .collect(Collectors.toList());
+  }
+
+  @Override
+  public boolean isValid(Service<E> service) {
+    return !reference.registry().isClosed();
+  }
+
+  @Override
+  public void dispose(Service<E> service) {
+    // Nothing to release: a service's state is read from the shared view.
+  }
+
+  @Override
+  public void close() {
+    reference.release();
+  }
+}

@@ -1,0 +1,202 @@
+package org.vertxetcd.discovery;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.endpoint.LoadBalancer;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.types.HttpEndpoint;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.TestNode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vertxetcd.discovery.support.TestSupport.await;
+import static org.vertxetcd.discovery.support.TestSupport.awaitAnyFailure;
+
+/**
+ * A Vert.x HTTP client resolving {@link ServiceAddress}es through {@link EtcdAddressResolver}, against real HTTP
+ * servers registered in a real etcd by another node.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AddressResolverTest {
+
+  private static final long ANSWER_PAUSE_MS = 20;
+  private static final long REQUEST_IDLE_TIMEOUT_MS = 10_000;
+
+  @RegisterExtension
+  static EtcdExtension etcd = EtcdExtension.members(1);
+
+  private final Map<String, Record> records = new HashMap<>();
+  private JsonObject config;
+  private TestNode serverNode;
+  private Vertx clientNode;
+  private EtcdRegistry clientRegistry;
+
+  @BeforeEach
+  void start() {
+    config = etcd.config(EtcdExtension.newPrefix());
+    serverNode = TestNode.start("servers", config);
+    clientNode = Vertx.vertx();
+    clientRegistry = EtcdRegistry.create(clientNode, config);
+  }
+
+  @AfterEach
+  void stop() {
+    await(clientNode.close());
+    serverNode.close();
+  }
+
+  @Test
+  void requestsToAServiceAddressReachItsLiveInstancesAndFollowJoinsAndLeaves() {
+    startInstances("greeter", "eu", "a", "b", "c");
+    startInstances("other", "eu", "x");
+    HttpClient client = client(LoadBalancer.ROUND_ROBIN);
+    List<RegistryEvent> events = new CopyOnWriteArrayList<>();
+    await(clientRegistry.subscribe("greeter", events::add));
+
+    assertEquals(Map.of("a", 10L, "b", 10L, "c", 10L), counts(send(client, ServiceAddress.of("greeter"), 30)),
+      "round robin over the three instances");
+
+    // "b" keeps serving, but once its LEAVE reached the client's node, no request goes to it.
+    await(serverNode.discovery().unpublish(records.get("b").getRegistration()));
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(event ->
+      event.type() == RegistryEventType.LEAVE));
+    assertEquals(Map.of("a", 10L, "c", 10L), counts(send(client, ServiceAddress.of("greeter"), 20)));
+
+    startInstances("greeter", "us", "d");
+    assertTrue(events.stream().anyMatch(event -> event.type() == RegistryEventType.JOIN));
+    assertEquals(Map.of("a", 10L, "c", 10L, "d", 10L), counts(send(client, ServiceAddress.of("greeter"), 30)));
+    assertEquals(Set.of("d"), counts(send(client, ServiceAddress.of("greeter", new JsonObject().put("zone", "us")),
+      5)).keySet(), "an address with a filter reaches the matching instances only");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"LEAST_REQUESTS", "POWER_OF_TWO_CHOICES", "RANDOM"})
+  void everyLoadBalancerVertxShipsSpreadsOverTheLiveInstances(String balancer) throws Exception {
+    startInstances("greeter", "eu", "a", "b", "c");
+    HttpClient client = client((LoadBalancer) LoadBalancer.class.getField(balancer).get(null));
+    // Concurrent requests to servers that answer after a pause: least-requests balancing needs requests in flight.
+    assertEquals(Set.of("a", "b", "c"), counts(sendConcurrently(client, 60)).keySet());
+    await(serverNode.discovery().unpublish(records.get("a").getRegistration()));
+    awaitInstances("greeter", 2);
+    assertEquals(Set.of("b", "c"), counts(sendConcurrently(client, 30)).keySet());
+  }
+
+  @Test
+  void consistentHashingKeepsARoutingKeyOnOneInstanceWhileItLives() {
+    startInstances("greeter", "eu", "a", "b", "c");
+    HttpClient client = client(LoadBalancer.CONSISTENT_HASHING);
+    Map<String, String> owners = new HashMap<>();
+    for (int user = 0; user < 20; user++) {
+      String key = "user-" + user;
+      Set<String> reached = counts(sendWithKey(client, key, 5)).keySet();
+      assertEquals(1, reached.size(), key + " stays on one instance: " + reached);
+      owners.put(key, reached.iterator().next());
+    }
+    assertTrue(Set.copyOf(owners.values()).size() > 1, "keys spread over the instances: " + owners);
+
+    // Another instance joins: most keys keep their instance (the server keys are the stable registration ids).
+    startInstances("greeter", "eu", "d");
+    long moved = owners.entrySet().stream()
+      .filter(owner -> !counts(sendWithKey(client, owner.getKey(), 1)).containsKey(owner.getValue())).count();
+    assertNotEquals(owners.size(), moved, "a join does not reshuffle every key");
+  }
+
+  @Test
+  void aServiceWithoutInstancesFailsTheRequestClearly() {
+    HttpClient client = client(LoadBalancer.ROUND_ROBIN);
+    Throwable error = awaitAnyFailure(client.request(new RequestOptions().setServer(ServiceAddress.of("nobody"))
+      .setURI("/")));
+    assertTrue(error.getMessage().contains("nobody"), error.getMessage());
+  }
+
+  private HttpClient client(LoadBalancer balancer) {
+    return clientNode.httpClientBuilder()
+      .withAddressResolver(EtcdAddressResolver.create(config))
+      .withLoadBalancer(balancer)
+      .build();
+  }
+
+  /**
+   * Starts one HTTP server per instance name, answering its name, registers each as {@code service}, and waits
+   * until the client's node has them in its view.
+   */
+  private void startInstances(String service, String zone, String... names) {
+    int before = await(clientRegistry.lookup(service)).size();
+    for (String name : names) {
+      HttpServer server = await(serverNode.vertx().createHttpServer()
+        .requestHandler(request -> serverNode.vertx().setTimer(ANSWER_PAUSE_MS, tick -> request.response().end(name)))
+        .listen(0, "127.0.0.1"));
+      records.put(name, await(serverNode.discovery().publish(HttpEndpoint.createRecord(service, "127.0.0.1",
+        server.actualPort(), "/", new JsonObject().put("zone", zone).put("instance", name)))));
+    }
+    awaitInstances(service, before + names.length);
+  }
+
+  private void awaitInstances(String service, int count) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> await(clientRegistry.lookup(service)).size() == count);
+  }
+
+  private static List<String> send(HttpClient client, ServiceAddress address, int requests) {
+    return sendAll(client, IntStream.range(0, requests).mapToObj(i -> new RequestOptions().setServer(address)));
+  }
+
+  private static List<String> sendWithKey(HttpClient client, String routingKey, int requests) {
+    return sendAll(client, IntStream.range(0, requests).mapToObj(i -> new RequestOptions()
+      .setServer(ServiceAddress.of("greeter")).setRoutingKey(routingKey)));
+  }
+
+  /** Sends one request after the other (so that round robin is exact), returning who answered each. */
+  private static List<String> sendAll(HttpClient client, Stream<RequestOptions> requests) {
+    List<String> answeredBy = new ArrayList<>();
+    requests.forEach(options -> answeredBy.add(await(answer(client, options))));
+    return answeredBy;
+  }
+
+  private static List<String> sendConcurrently(HttpClient client, int requests) {
+    List<Future<String>> answers = IntStream.range(0, requests)
+      .mapToObj(i -> answer(client, new RequestOptions().setServer(ServiceAddress.of("greeter"))))
+      .collect(Collectors.toList());
+    await(Future.all(answers));
+    return answers.stream().map(Future::result).collect(Collectors.toList());
+  }
+
+  /** A stuck request fails within the idle timeout, naming itself, instead of hanging the test. */
+  private static Future<String> answer(HttpClient client, RequestOptions options) {
+    return client.request(options.setMethod(HttpMethod.GET).setURI("/").setIdleTimeout(REQUEST_IDLE_TIMEOUT_MS))
+      .compose(request -> request.send())
+      .compose(HttpClientResponse::body)
+      .map(Object::toString);
+  }
+
+  private static Map<String, Long> counts(List<String> answeredBy) {
+    return answeredBy.stream().collect(Collectors.groupingBy(name -> name, Collectors.counting()));
+  }
+}
