@@ -137,7 +137,9 @@ class FaultInjectionTest {
   void killingTheWholeClusterForLongerThanTheTtlAndRestartingItOnItsData() throws Exception {
     TestNode writer = node("writer", etcd.endpoints());
     TestNode watcher = node("watcher", etcd.endpoints());
-    publish(writer, 5);
+    Set<String> published = publish(writer, 5);
+    // The view to keep while etcd is down is the complete one: the watcher must have seen every record first.
+    await().atMost(Duration.ofSeconds(5)).until(() -> joined(watcher).containsAll(published));
     int recordsBefore = await(watcher.discovery().getRecords(record -> true, true)).size();
 
     EtcdCluster cluster = etcd.cluster();

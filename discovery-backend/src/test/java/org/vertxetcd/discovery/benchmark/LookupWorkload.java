@@ -1,21 +1,32 @@
 package org.vertxetcd.discovery.benchmark;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.support.EtcdExtension;
 
 import java.util.List;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 
 import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
  * Workload 1: {@code ServiceDiscovery.getRecords} filtered by name, against Vert.x's default backend (the in-memory
- * limit) and Vert.x's Redis backend, with the same records in each.
+ * limit) and Vert.x's Redis backend, with the same records in each; and the name-indexed
+ * {@link EtcdRegistry#lookup} of a small service among all of them, against the default backend's answer to the
+ * same question.
  */
 final class LookupWorkload {
+
+  /** The small service the name-indexed lookup looks for: its size stays the same whatever the registry's. */
+  private static final String PROBE = "probe";
+  private static final int PROBE_INSTANCES = 10;
 
   private final List<String> endpoints;
   private final String redis;
@@ -26,50 +37,94 @@ final class LookupWorkload {
   }
 
   void run(BenchmarkSize size, Results results) {
+    double firstIndexed = Double.NaN;
     for (int records : size.lookupSizes()) {
       int iterations = BenchmarkSize.iterationsAt(records, size.lookupIterations());
-      Stats ours = measure(new JsonObject().put("backend-name", "etcd")
-        .put("endpoints", endpoints).put("prefix", EtcdExtension.newPrefix()), records, iterations);
-      Stats local = measure(new JsonObject()
-        .put("backend-name", "io.vertx.servicediscovery.impl.DefaultServiceDiscoveryBackend"), records, iterations);
-      Stats remote = measure(new JsonObject()
+      JsonObject etcd = new JsonObject().put("backend-name", "etcd").put("endpoints", endpoints)
+        .put("prefix", EtcdExtension.newPrefix());
+      Measured ours = measure(etcd, records, iterations, vertx -> {
+        EtcdRegistry registry = EtcdRegistry.create(vertx, etcd);
+        return () -> registry.lookup(PROBE);
+      }, size.lookupIterations() * 10);
+      Measured local = measure(new JsonObject()
+          .put("backend-name", "io.vertx.servicediscovery.impl.DefaultServiceDiscoveryBackend"), records, iterations,
+        null, size.lookupIterations());
+      Measured remote = measure(new JsonObject()
         .put("backend-name", "io.vertx.servicediscovery.backend.redis.RedisBackendService")
         .put("endpoints", new JsonArray().add(redis)).put("key", "records-" + records)
-        .put("maxPoolSize", 16).put("maxPoolWaiting", 4096), records, Math.max(5, iterations / 10));
+        .put("maxPoolSize", 16).put("maxPoolWaiting", 4096), records, Math.max(5, iterations / 10), null, 0);
       String workload = "lookup, " + String.format("%,d", records) + " records";
-      double toLocal = ours.median() / local.median();
-      results.add(new Results.Row(workload, "median ms", ms(ours.median()), ms(local.median()), "default backend",
-        toLocal, "<= 1.5x the default backend", toLocal <= 1.5));
-      double faster = remote.median() / ours.median();
-      results.add(new Results.Row(workload, "median ms", ms(ours.median()), ms(remote.median()), "Redis backend",
-        faster, records == 10_000 ? ">= 50x faster than Redis (at 10k)" : "reported", records != 10_000
-        || faster >= 50));
-      results.add(new Results.Row(workload, "p99 ms", ms(ours.p99()), ms(local.p99()), "default backend",
-        ours.p99() / local.p99(), "reported", true));
+      double toLocal = ours.byFilter.median() / local.byFilter.median();
+      results.add(new Results.Row(workload, "median ms", ms(ours.byFilter.median()), ms(local.byFilter.median()),
+        "default backend", toLocal, "<= 1.5x the default backend", toLocal <= 1.5));
+      double faster = remote.byFilter.median() / ours.byFilter.median();
+      results.add(new Results.Row(workload, "median ms", ms(ours.byFilter.median()), ms(remote.byFilter.median()),
+        "Redis backend", faster, records == 10_000 ? ">= 50x faster than Redis (at 10k)" : "reported",
+        records != 10_000 || faster >= 50));
+      results.add(new Results.Row(workload, "p99 ms", ms(ours.byFilter.p99()), ms(local.byFilter.p99()),
+        "default backend", ours.byFilter.p99() / local.byFilter.p99(), "reported", true));
+
+      String indexed = "lookup, " + PROBE_INSTANCES + " of " + String.format("%,d", records + PROBE_INSTANCES)
+        + " records by name (EtcdRegistry.lookup)";
+      results.add(new Results.Row(indexed, "median ms", ms(ours.byName.median()), ms(local.byName.median()),
+        "default backend getRecords", local.byName.median() / ours.byName.median(), "reported (x faster)", true));
+      if (Double.isNaN(firstIndexed)) {
+        firstIndexed = ours.byName.median();
+      } else {
+        double growth = ours.byName.median() / firstIndexed;
+        results.add(new Results.Row(indexed, "median vs the smallest registry", ms(ours.byName.median()),
+          ms(firstIndexed), "same lookup, " + String.format("%,d", size.lookupSizes().get(0)) + " records", growth,
+          "<= 2x: independent of the total", growth <= 2));
+      }
     }
   }
 
-  private static Stats measure(JsonObject backend, int records, int iterations) {
+  /** Both figures of one backend: lookups by a name filter, and of the small probe service. */
+  private record Measured(Stats byFilter, Stats byName) {
+  }
+
+  /**
+   * @param byName makes the probe lookup of this backend from its Vert.x instance; {@code null}: the backend's own
+   *               {@code getRecords} filtered by the probe's name
+   */
+  private static Measured measure(JsonObject backend, int records, int iterations,
+                                  Function<Vertx, LookupCall> byName, int byNameIterations) {
     Vertx vertx = Vertx.vertx();
     try {
       ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
         .setBackendConfiguration(backend));
       Measure.populate(vertx, discovery, records);
-      JsonObject byName = new JsonObject().put("name", "svc-7");
-      int expected = records / Measure.SERVICE_NAMES;
-      System.gc();
-      Stats stats = new Stats(Measure.sequentially(vertx, Math.max(10, iterations / 2), iterations,
-        () -> discovery.getRecords(byName).map(found -> {
-          if (found.size() != expected) {
-            throw new IllegalStateException("lookup found " + found.size() + " records, not " + expected);
-          }
-          return found;
-        })));
+      Stats byFilter = lookups(vertx, iterations, () -> discovery.getRecords(new JsonObject().put("name", "svc-7")),
+        records / Measure.SERVICE_NAMES);
+      Stats probe = null;
+      if (byNameIterations > 0) {
+        await(Future.all(IntStream.range(0, PROBE_INSTANCES).mapToObj(i -> discovery.publish(Measure.record(i)
+          .setName(PROBE))).toList()));
+        LookupCall call = byName == null ? () -> discovery.getRecords(new JsonObject().put("name", PROBE))
+          : byName.apply(vertx);
+        probe = lookups(vertx, byNameIterations, call, PROBE_INSTANCES);
+      }
       discovery.close();
-      return stats;
+      return new Measured(byFilter, probe);
     } finally {
       await(vertx.close());
     }
+  }
+
+  /** One lookup, answering the records it found. */
+  private interface LookupCall {
+    Future<List<Record>> lookup();
+  }
+
+  private static Stats lookups(Vertx vertx, int iterations, LookupCall call, int expected) {
+    System.gc();
+    return new Stats(Measure.sequentially(vertx, Math.max(10, iterations / 2), iterations,
+      () -> call.lookup().map(found -> {
+        if (found.size() != expected) {
+          throw new IllegalStateException("lookup found " + found.size() + " records, not " + expected);
+        }
+        return found;
+      })));
   }
 
   static double ms(double nanos) {

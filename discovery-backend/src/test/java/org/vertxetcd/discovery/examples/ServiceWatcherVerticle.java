@@ -33,15 +33,11 @@ public class ServiceWatcherVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     registry = EtcdRegistry.create(vertx, options);
-    return registry.subscribe(this::onChange).onSuccess(subscription -> subscription.snapshot().records().stream()
-      .filter(record -> record.getName().equals(service))
+    return registry.subscribe(service, this::onChange).onSuccess(subscription -> subscription.snapshot().records()
       .forEach(record -> instances.put(record.getRegistration(), record)));
   }
 
   private void onChange(RegistryEvent event) {
-    if (!event.name().equals(service)) {
-      return;
-    }
     switch (event.type()) {
       case JOIN, UPDATE -> instances.put(event.registration(), event.record());
       case LEAVE -> instances.remove(event.registration());
