@@ -3,6 +3,8 @@ package org.vertxetcd.discovery.impl;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 
+import java.util.Map;
+
 /**
  * A record as the cache holds it: its location and metadata are frozen JSON, so it can be shared by every thread and
  * is never handed to callers. Callers get {@link #view() views}: shallow clones sharing the frozen location and
@@ -28,6 +30,47 @@ public final class CachedRecord extends Record implements Cloneable {
     view.ownLocation = false;
     view.ownMetadata = false;
     return view;
+  }
+
+  /**
+   * Answers exactly as {@link Record#match} does, faster and without copies: {@code ServiceDiscovery.getRecords}
+   * tests every record of the registry with it, and {@code Record.match} would make each view copy its metadata
+   * (through {@link #getMetadata()}) just to read one value. It reads the filter's entries once, and a view's
+   * metadata without copying it.
+   *
+   * @param filter the filter: {@code name}, {@code registration}, {@code status}, {@code type}, or metadata keys
+   * @return whether the record matches every entry of the filter
+   */
+  @Override
+  public boolean match(JsonObject filter) {
+    for (Map.Entry<String, Object> criterion : filter.getMap().entrySet()) {
+      String key = criterion.getKey();
+      Object raw = criterion.getValue();
+      Object actual;
+      boolean metadataKey = false;
+      switch (key) {
+        case "name" -> actual = getName();
+        case "registration" -> actual = getRegistration();
+        case "status" -> actual = getStatus() == null ? null : getStatus().name();
+        case "type" -> actual = getType();
+        default -> {
+          JsonObject metadata = super.getMetadata();
+          actual = metadata == null ? null : metadata.getValue(key);
+          metadataKey = true;
+        }
+      }
+      // Record.match reads named keys with getString and metadata keys with getValue: same results for a string.
+      Object expected = raw instanceof String ? raw : metadataKey ? filter.getValue(key) : filter.getString(key);
+      if (!matches(actual, expected)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean matches(Object actual, Object expected) {
+    return actual != null && ("*".equals(expected)
+      || (actual instanceof String ? ((String) actual).equalsIgnoreCase(expected.toString()) : actual.equals(expected)));
   }
 
   @Override

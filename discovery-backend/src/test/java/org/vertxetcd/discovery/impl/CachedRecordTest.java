@@ -7,6 +7,7 @@ import io.vertx.servicediscovery.Status;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -63,5 +64,25 @@ class CachedRecordTest {
     copy.put("added", true);
     assertEquals(List.of("zone", "tags", "nested", "added"), List.copyOf(copy.fieldNames()));
     assertEquals("{\"zone\":\"eu\",\"tags\":[\"a\"],\"nested\":{\"k\":\"v\"}}", cached.getMetadata().encode());
+  }
+
+  @Test
+  void matchAnswersLikeVertxsOwnWithoutCopyingTheMetadata() {
+    Record plain = new Record().setName("Greeter").setRegistration("r-1").setType("http-endpoint")
+      .setStatus(Status.OUT_OF_SERVICE).setLocation(new JsonObject().put("host", "h"))
+      .setMetadata(new JsonObject().put("zone", "EU").put("weight", 3).put("tags", new JsonObject().put("a", 1)));
+    CachedRecord view = (CachedRecord) RecordCodec.snapshot(plain).view();
+    List<JsonObject> filters = List.of(new JsonObject(), new JsonObject().put("name", "greeter"),
+      new JsonObject().put("name", "other"), new JsonObject().put("name", "*"),
+      new JsonObject().put("registration", "r-1"), new JsonObject().put("status", "out_of_service"),
+      new JsonObject().put("status", "UP"), new JsonObject().put("type", "HTTP-ENDPOINT"),
+      new JsonObject().put("zone", "eu"), new JsonObject().put("zone", "*"), new JsonObject().put("missing", "*"),
+      new JsonObject().put("weight", 3), new JsonObject().put("weight", "3"), new JsonObject().put("weight", 3L),
+      new JsonObject().put("tags", new JsonObject().put("a", 1)), new JsonObject(Map.of("tags", Map.of("a", 1))),
+      new JsonObject().put("name", "greeter").put("zone", "us"), new JsonObject().put("name", "greeter").put("zone",
+        "eu").put("status", "*"));
+    for (JsonObject filter : filters) {
+      assertEquals(plain.match(filter), view.match(filter), "filter " + filter.encode());
+    }
   }
 }
