@@ -54,7 +54,8 @@ public interface EtcdRegistry {
 
   /**
    * The live instances of one service, from this node's view: the records named {@code name} whose status is UP.
-   * The cost depends on the number of records of that service, not on the size of the registry.
+   * The cost depends on the number of records of that service, not on the size of the registry. Records imported
+   * from services that are not Vert.x ({@link EtcdBackendOptions#setImports}) are included.
    *
    * @param name the service name (exact, case-sensitive)
    * @return copies of its records, once the registry has synced with etcd

@@ -1,5 +1,6 @@
 package org.vertxetcd.discovery.benchmark;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -8,6 +9,7 @@ import java.util.List;
  *
  * @param lookupSizes           registry sizes of the lookup workload
  * @param lookupIterations      measured lookups per size, ours and the default backend (fewer for large sizes)
+ * @param lookupWarmup          how long each backend's lookups run unmeasured first, at least
  * @param registrations         records stored by the registration workload
  * @param registrationRounds    alternating rounds of raw jetcd and ours
  * @param propagationSamples    changes timed by the propagation workload, ours and raw each
@@ -17,14 +19,14 @@ import java.util.List;
  * @param subscribers           subscribers of one node in the scale workload
  * @param subscriberChanges     changes those subscribers receive
  */
-record BenchmarkSize(List<Integer> lookupSizes, int lookupIterations, int registrations, int registrationRounds,
+record BenchmarkSize(List<Integer> lookupSizes, int lookupIterations, Duration lookupWarmup, int registrations, int registrationRounds,
                      int propagationSamples, int kills, int gracefulShutdowns, int scaleRecords, int subscribers,
                      int subscriberChanges) {
 
-  static final BenchmarkSize FULL = new BenchmarkSize(List.of(1_000, 10_000, 100_000), 300, 10_000, 3, 1_000, 5, 50,
+  static final BenchmarkSize FULL = new BenchmarkSize(List.of(1_000, 10_000, 100_000), 300, Duration.ofSeconds(3), 10_000, 3, 1_000, 5, 50,
     100_000, 100, 1_000);
 
-  static final BenchmarkSize TINY = new BenchmarkSize(List.of(200), 20, 300, 1, 30, 1, 5, 1_000, 5, 50);
+  static final BenchmarkSize TINY = new BenchmarkSize(List.of(200), 20, Duration.ZERO, 300, 1, 30, 1, 5, 1_000, 5, 50);
 
   static BenchmarkSize named(String name) {
     return switch (name) {

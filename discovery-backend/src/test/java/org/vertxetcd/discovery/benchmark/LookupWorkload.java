@@ -42,17 +42,17 @@ final class LookupWorkload {
       int iterations = BenchmarkSize.iterationsAt(records, size.lookupIterations());
       JsonObject etcd = new JsonObject().put("backend-name", "etcd").put("endpoints", endpoints)
         .put("prefix", EtcdExtension.newPrefix());
-      Measured ours = measure(etcd, records, iterations, vertx -> {
+      Measured ours = measure(etcd, records, iterations, size, vertx -> {
         EtcdRegistry registry = EtcdRegistry.create(vertx, etcd);
         return () -> registry.lookup(PROBE);
       }, size.lookupIterations() * 10);
       Measured local = measure(new JsonObject()
           .put("backend-name", "io.vertx.servicediscovery.impl.DefaultServiceDiscoveryBackend"), records, iterations,
-        null, size.lookupIterations());
+        size, null, size.lookupIterations());
       Measured remote = measure(new JsonObject()
         .put("backend-name", "io.vertx.servicediscovery.backend.redis.RedisBackendService")
         .put("endpoints", new JsonArray().add(redis)).put("key", "records-" + records)
-        .put("maxPoolSize", 16).put("maxPoolWaiting", 4096), records, Math.max(5, iterations / 10), null, 0);
+        .put("maxPoolSize", 16).put("maxPoolWaiting", 4096), records, Math.max(5, iterations / 10), size, null, 0);
       String workload = "lookup, " + String.format("%,d", records) + " records";
       double toLocal = ours.byFilter.median() / local.byFilter.median();
       results.add(new Results.Row(workload, "median ms", ms(ours.byFilter.median()), ms(local.byFilter.median()),
@@ -87,14 +87,14 @@ final class LookupWorkload {
    * @param byName makes the probe lookup of this backend from its Vert.x instance; {@code null}: the backend's own
    *               {@code getRecords} filtered by the probe's name
    */
-  private static Measured measure(JsonObject backend, int records, int iterations,
+  private static Measured measure(JsonObject backend, int records, int iterations, BenchmarkSize size,
                                   Function<Vertx, LookupCall> byName, int byNameIterations) {
     Vertx vertx = Vertx.vertx();
     try {
       ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
         .setBackendConfiguration(backend));
       Measure.populate(vertx, discovery, records);
-      Stats byFilter = lookups(vertx, iterations, () -> discovery.getRecords(new JsonObject().put("name", "svc-7")),
+      Stats byFilter = lookups(vertx, iterations, size, () -> discovery.getRecords(new JsonObject().put("name", "svc-7")),
         records / Measure.SERVICE_NAMES);
       Stats probe = null;
       if (byNameIterations > 0) {
@@ -102,7 +102,7 @@ final class LookupWorkload {
           .setName(PROBE))).toList()));
         LookupCall call = byName == null ? () -> discovery.getRecords(new JsonObject().put("name", PROBE))
           : byName.apply(vertx);
-        probe = lookups(vertx, byNameIterations, call, PROBE_INSTANCES);
+        probe = lookups(vertx, byNameIterations, size, call, PROBE_INSTANCES);
       }
       discovery.close();
       return new Measured(byFilter, probe);
@@ -116,9 +116,9 @@ final class LookupWorkload {
     Future<List<Record>> lookup();
   }
 
-  private static Stats lookups(Vertx vertx, int iterations, LookupCall call, int expected) {
+  private static Stats lookups(Vertx vertx, int iterations, BenchmarkSize size, LookupCall call, int expected) {
     System.gc();
-    return new Stats(Measure.sequentially(vertx, Math.max(10, iterations / 2), iterations,
+    return new Stats(Measure.sequentially(vertx, Math.max(10, iterations / 2), size.lookupWarmup(), iterations,
       () -> call.lookup().map(found -> {
         if (found.size() != expected) {
           throw new IllegalStateException("lookup found " + found.size() + " records, not " + expected);

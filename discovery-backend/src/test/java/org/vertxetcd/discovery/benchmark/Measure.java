@@ -29,35 +29,60 @@ final class Measure {
   }
 
   /**
-   * Runs an operation one call after the other, on a context of the given Vert.x instance.
+   * Runs an operation one call after the other, on a context of the given Vert.x instance: first unmeasured, for at
+   * least {@code warmupCalls} calls and {@code warmupTime} (so the JIT has compiled the path, whichever backend is
+   * measured, however fast its calls are), then {@code iterations} measured calls.
    *
    * @return the duration of each measured call, in nanoseconds
    */
-  static List<Long> sequentially(Vertx vertx, int warmup, int iterations, Supplier<Future<?>> operation) {
-    Context context = vertx.getOrCreateContext();
-    Promise<List<Long>> done = Promise.promise();
-    List<Long> durations = new ArrayList<>(iterations);
-    context.runOnContext(v -> next(context, 0, warmup + iterations, warmup, operation, durations, done));
-    return await(done.future(), Duration.ofMinutes(10));
+  static List<Long> sequentially(Vertx vertx, int warmupCalls, Duration warmupTime, int iterations,
+                                 Supplier<Future<?>> operation) {
+    Sequence sequence = new Sequence(vertx.getOrCreateContext(), warmupCalls, System.nanoTime() + warmupTime.toNanos(),
+      iterations, operation);
+    sequence.context.runOnContext(v -> sequence.next());
+    return await(sequence.done.future(), Duration.ofMinutes(10));
   }
 
-  private static void next(Context context, int index, int total, int warmup, Supplier<Future<?>> operation,
-                           List<Long> durations, Promise<List<Long>> done) {
-    if (index == total) {
-      done.complete(durations);
-      return;
+  /** One run of {@link #sequentially}: each completion starts the next call from a new task. */
+  private static final class Sequence {
+    private final Context context;
+    private final int warmupCalls;
+    private final long warmupEnd;
+    private final int iterations;
+    private final Supplier<Future<?>> operation;
+    private final List<Long> durations;
+    private final Promise<List<Long>> done = Promise.promise();
+    private int warmedUp;
+
+    Sequence(Context context, int warmupCalls, long warmupEnd, int iterations, Supplier<Future<?>> operation) {
+      this.context = context;
+      this.warmupCalls = warmupCalls;
+      this.warmupEnd = warmupEnd;
+      this.iterations = iterations;
+      this.operation = operation;
+      this.durations = new ArrayList<>(iterations);
     }
-    long start = System.nanoTime();
-    operation.get().onComplete(result -> {
-      if (result.failed()) {
-        done.fail(result.cause());
+
+    void next() {
+      if (durations.size() == iterations) {
+        done.complete(durations);
         return;
       }
-      if (index >= warmup) {
-        durations.add(System.nanoTime() - start);
-      }
-      context.runOnContext(v -> next(context, index + 1, total, warmup, operation, durations, done));
-    });
+      boolean warming = durations.isEmpty() && (warmedUp < warmupCalls || System.nanoTime() < warmupEnd);
+      long start = System.nanoTime();
+      operation.get().onComplete(result -> {
+        if (result.failed()) {
+          done.fail(result.cause());
+          return;
+        }
+        if (warming) {
+          warmedUp++;
+        } else {
+          durations.add(System.nanoTime() - start);
+        }
+        context.runOnContext(v -> next());
+      });
+    }
   }
 
   /**
