@@ -3,6 +3,7 @@ package org.vertxetcd.discovery.impl;
 import io.vertx.servicediscovery.Record;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,11 @@ public final class RecordCache {
   /** The same entries by service name: a lookup by name costs the number of its records, not of all records. */
   private final ConcurrentHashMap<String, ConcurrentHashMap<String, Entry>> byName = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, LocalWrite> localWrites = new ConcurrentHashMap<>();
+  /**
+   * The applied entries as an array, taken at a change count: a lookup of every record iterates an array instead of
+   * the map's table, and the array is taken again by the first such lookup after a change.
+   */
+  private volatile EntryArray entryArray;
   private volatile long revision;
   /** Counts the changes lookups can see: a reader that saw the same count before sees the same view. */
   private final AtomicLong changes = new AtomicLong();
@@ -124,7 +130,32 @@ public final class RecordCache {
 
   /** @return copies of every record, including this node's undelivered writes */
   public List<Record> all() {
-    return views(entries.values(), entry -> true);
+    return views(Arrays.asList(appliedArray()), entry -> true);
+  }
+
+  /** The applied entries at one change count. */
+  private static final class EntryArray {
+    private final long changeCount;
+    private final Entry[] entries;
+
+    EntryArray(long changeCount, Entry[] entries) {
+      this.changeCount = changeCount;
+      this.entries = entries;
+    }
+  }
+
+  private Entry[] appliedArray() {
+    long count = changes.get();
+    EntryArray taken = entryArray;
+    if (taken != null && taken.changeCount == count) {
+      return taken.entries;
+    }
+    Entry[] array = entries.values().toArray(new Entry[0]);
+    // Kept only when no change was counted meanwhile; a change still being applied is counted right after it.
+    if (changes.get() == count) {
+      entryArray = new EntryArray(count, array);
+    }
+    return array;
   }
 
   /**
