@@ -66,14 +66,14 @@ final class LookupWorkload {
 
       String indexed = "lookup, " + PROBE_INSTANCES + " of " + String.format("%,d", records + PROBE_INSTANCES)
         + " records by name (EtcdRegistry.lookup)";
-      results.add(new Results.Row(indexed, "median ms", ms(ours.byName.median()), ms(local.byName.median()),
+      results.add(new Results.Row(indexed, "median µs", us(ours.byName.median()), us(local.byName.median()),
         "default backend getRecords", local.byName.median() / ours.byName.median(), "reported (x faster)", true));
       if (Double.isNaN(firstIndexed)) {
         firstIndexed = ours.byName.median();
       } else {
         double growth = ours.byName.median() / firstIndexed;
-        results.add(new Results.Row(indexed, "median vs the smallest registry", ms(ours.byName.median()),
-          ms(firstIndexed), "same lookup, " + String.format("%,d", size.lookupSizes().get(0)) + " records", growth,
+        results.add(new Results.Row(indexed, "median µs vs the smallest registry", us(ours.byName.median()),
+          us(firstIndexed), "same lookup, " + String.format("%,d", size.lookupSizes().get(0)) + " records", growth,
           "<= 2x: independent of the total", growth <= 2));
       }
     }
@@ -129,5 +129,9 @@ final class LookupWorkload {
 
   static double ms(double nanos) {
     return nanos / 1_000_000.0;
+  }
+
+  private static double us(double nanos) {
+    return nanos / 1_000.0;
   }
 }
