@@ -16,8 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Keeps etcd holding exactly the records this node registered: registers them again under a new lease after a lease
@@ -39,6 +41,8 @@ public final class Recovery {
   private final OwnRecords own;
   private final LeaseSession lease;
   private final PutIfAbsentBatcher batcher;
+  /** Stray keys already reported. */
+  private final Set<String> strays = new HashSet<>();
   private boolean closed;
 
   /**
@@ -141,26 +145,37 @@ public final class Recovery {
     if (current == 0 || closed) {
       return;
     }
+    Set<String> found = new HashSet<>();
     for (RecordCache.Entry entry : cache.appliedEntries()) {
       String registration = entry.record().getRegistration();
       if (entry.lease() == current && !own.holds(registration) && !own.hasPending(registration)) {
+        found.add(registration);
         deleteStray(entry);
       }
     }
+    strays.retainAll(found);
   }
 
   private void deleteStray(RecordCache.Entry entry) {
     String registration = entry.record().getRegistration();
     ByteSequence key = layout.key(entry.record().getName(), registration);
-    LOG.warn("Deleting record '{}' ({}): it is bound to this node's lease but this node did not register it "
-      + "(a write that timed out and was applied later)", entry.record().getName(), registration);
+    // Said once per stray key, not at every clean-up while etcd cannot be reached.
+    if (strays.add(registration)) {
+      LOG.warn("Deleting record '{}' ({}): it is bound to this node's lease but this node did not register it "
+        + "(a write that timed out and was applied later)", entry.record().getName(), registration);
+    }
     OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.DELETE, OwnRecords.Origin.RECOVERY);
     connection.call("delete stray record " + registration, () -> connection.kv().txn()
         .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(entry.modRevision())))
         .Then(Op.delete(key, DeleteOption.DEFAULT))
         .commit())
       .onComplete((response, error) -> {
-        if (error != null || !response.isSucceeded()) {
+        if (error != null) {
+          LOG.debug("Cannot delete stray record {} yet ({}); the next clean-up tries again", registration,
+            EtcdErrors.unwrap(error).getMessage());
+          own.abandon(pending);
+        } else if (!response.isSucceeded()) {
+          // Changed meanwhile: the next clean-up looks at it again.
           own.abandon(pending);
         } else {
           own.confirmed(pending, response.getHeader().getRevision());

@@ -96,14 +96,12 @@ public final class EtcdHistory implements AutoCloseable {
     // every earlier event has arrived.
     ByteSequence mark = ByteSequence.from(prefix, StandardCharsets.UTF_8);
     AtomicLong markRevision = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong markSeen = new AtomicLong();
     CompletableFuture<Void> reached = new CompletableFuture<>();
     List<WatchEvent> events = new ArrayList<>();
     Runnable checkMark = () -> {
-      synchronized (events) {
-        if (events.stream().anyMatch(event -> event.getKeyValue().getKey().equals(mark)
-          && event.getKeyValue().getModRevision() >= markRevision.get())) {
-          reached.complete(null);
-        }
+      if (markSeen.get() >= markRevision.get()) {
+        reached.complete(null);
       }
     };
     try (Watch.Watcher watcher = client.getWatchClient().watch(mark, WatchOption.builder()
@@ -111,6 +109,9 @@ public final class EtcdHistory implements AutoCloseable {
         synchronized (events) {
           events.addAll(response.getEvents());
         }
+        // Only this response's events: scanning all of them at every response would cost the square of the history.
+        response.getEvents().stream().filter(event -> event.getKeyValue().getKey().equals(mark))
+          .forEach(event -> markSeen.accumulateAndGet(event.getKeyValue().getModRevision(), Math::max));
         checkMark.run();
       })) {
       markRevision.set(client.getKVClient().put(mark, ByteSequence.from("history mark", StandardCharsets.UTF_8))
