@@ -73,10 +73,12 @@ public final class EventRecorder {
     List<Long> revisions = new ArrayList<>();
     events.forEach(event -> revisions.add(event.revision()));
     for (int i = 1; i < revisions.size(); i++) {
-      assertTrue(revisions.get(i) >= revisions.get(i - 1), "revision order broken at " + i + ": " + revisions);
+      int at = i;
+      // Messages built only on failure: the list of tens of thousands of revisions must not be printed per event.
+      assertTrue(revisions.get(i) >= revisions.get(i - 1), () -> "revision order broken at " + at + ": " + revisions);
     }
     Set<String> changes = new HashSet<>();
     events.forEach(event -> assertTrue(changes.add(event.revision() + "/" + event.registration()),
-      "duplicate event " + event));
+      () -> "duplicate event " + event));
   }
 }
