@@ -84,15 +84,16 @@ class InteropTest {
     String lease = grantLease(2);
     etcd.etcdctl("put", "--lease=" + lease, services + "/greeter/10.0.0.2:8080", "10.0.0.2:8080");
     etcd.etcdctl("put", services + "/greeter/broken", "not an address");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 1);
     assertEquals(RegistryEventType.JOIN, events.get(0).type());
     assertFalse(events.get(0).local());
     assertEquals("10.0.0.2", events.get(0).record().getLocation().getString("host"));
 
     // The foreign lease is not kept alive: the instance leaves when it expires, as a native one does.
-    await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.size() >= 2);
     assertEquals(RegistryEventType.LEAVE, events.get(1).type());
     assertEquals(services + "/greeter/10.0.0.2:8080", events.get(1).registration());
+    assertEquals(2, events.size(), "the broken key is no instance, and no event: " + events);
     assertEquals(List.of(imported.getRegistration()), registrations(await(registry.lookup("greeter"))),
       "the broken key is skipped");
 
@@ -117,7 +118,7 @@ class InteropTest {
     etcd.etcdctl("put", target + "/1.2.3.4:50051", "{\"Op\":0,\"Addr\":\"1.2.3.4:50051\",\"Metadata\":{\"zone\":\"eu\"}}");
     etcd.etcdctl("put", target + "/e2", "{\"Addr\":\"[::1]:50052\",\"Metadata\":null}");
     etcd.etcdctl("put", target + "/e3", "{\"Op\":1,\"Addr\":\"1.2.3.5:50051\"}");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 2);
 
     Map<String, Record> byKey = await(registry.lookup("my-service")).stream()
       .collect(Collectors.toMap(Record::getRegistration, record -> record));
@@ -131,7 +132,7 @@ class InteropTest {
       new JsonObject().put("zone", "eu")))), "metadata filters apply to imported records");
 
     etcd.etcdctl("del", target + "/e2");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() == 3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 3);
     assertEquals(RegistryEventType.LEAVE, events.get(2).type());
     assertEquals(target + "/e2", events.get(2).registration());
   }
