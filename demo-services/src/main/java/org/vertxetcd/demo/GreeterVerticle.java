@@ -56,8 +56,9 @@ public class GreeterVerticle extends VerticleBase {
         .setMetadata(new JsonObject().put("instance", instance).put("registeredAt", Instant.now().toString())))
       .onSuccess(published -> {
         record = published;
-        System.out.printf("greeter %s listening on %s (registration %s)%n", instance, published.getLocation()
-          .getString("endpoint"), published.getRegistration());
+        // One write: a line other processes wait for must not be split by concurrent output.
+        System.out.println(String.format("greeter %s listening on %s (registration %s)", instance,
+          published.getLocation().getString("endpoint"), published.getRegistration()));
       })
       .onFailure(error -> {
         System.err.printf("greeter %s could not register (%s); trying again in %d ms%n", instance,

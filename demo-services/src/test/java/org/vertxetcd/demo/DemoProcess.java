@@ -2,6 +2,7 @@ package org.vertxetcd.demo;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
@@ -28,18 +29,24 @@ final class DemoProcess implements AutoCloseable {
   private DemoProcess(String name, Process process) {
     this.name = name;
     this.process = process;
+    // Standard output and error are read apart: merged into one pipe, a log line written by another thread could
+    // land in the middle of a line the test waits for.
+    follow(process.getInputStream(), "output");
+    follow(process.getErrorStream(), "errors");
+  }
+
+  private void follow(InputStream stream, String kind) {
     Thread reader = new Thread(() -> {
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-        StandardCharsets.UTF_8))) {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
         String line;
-        while ((line = out.readLine()) != null) {
+        while ((line = in.readLine()) != null) {
           lines.add(line);
           System.out.println("[" + name + "] " + line);
         }
       } catch (IOException e) {
-        System.err.println("[" + name + "] output closed: " + e.getMessage());
+        System.err.println("[" + name + "] " + kind + " closed: " + e.getMessage());
       }
-    }, "output-" + name);
+    }, kind + "-" + name);
     reader.setDaemon(true);
     reader.start();
   }
@@ -54,7 +61,7 @@ final class DemoProcess implements AutoCloseable {
       .toString(), "-XX:+UseSerialGC", "-Xmx192m", "-XX:TieredStopAtLevel=1", "-cp",
       System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put(DemoLauncher.EXIT_WITH_PARENT, "true");
     return new DemoProcess(name, builder.start());
   }

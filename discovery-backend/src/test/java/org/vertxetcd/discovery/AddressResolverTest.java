@@ -96,7 +96,8 @@ class AddressResolverTest {
     assertEquals(Map.of("a", 10L, "c", 10L), counts(send(client, ServiceAddress.of("greeter"), 20)));
 
     startInstances("greeter", "us", "d");
-    assertTrue(events.stream().anyMatch(event -> event.type() == RegistryEventType.JOIN));
+    await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(event ->
+      event.type() == RegistryEventType.JOIN));
     assertEquals(Map.of("a", 10L, "c", 10L, "d", 10L), counts(send(client, ServiceAddress.of("greeter"), 30)));
     assertEquals(Set.of("d"), counts(send(client, ServiceAddress.of("greeter", new JsonObject().put("zone", "us")),
       5)).keySet(), "an address with a filter reaches the matching instances only");
