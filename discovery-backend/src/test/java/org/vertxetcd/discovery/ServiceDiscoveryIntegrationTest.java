@@ -1,6 +1,9 @@
 package org.vertxetcd.discovery;
 
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -24,6 +27,7 @@ import org.vertxetcd.discovery.support.EtcdExtension;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -94,5 +98,40 @@ class ServiceDiscoveryIntegrationTest {
     assertEquals("hello from /api/hello", body.toString());
     reference.release();
     assertTrue(discovery.bindings().isEmpty());
+  }
+
+  @Test
+  void aVerticleUnpublishingInStopSucceedsWhileVertxCloses() {
+    // Vert.x 5 closes the registry (a close hook) before it undeploys verticles, so stop() finds it closed.
+    String prefix = EtcdExtension.newPrefix();
+    Vertx node = Vertx.vertx();
+    AtomicReference<AsyncResult<Void>> unpublished = new AtomicReference<>();
+    await(node.deployVerticle(new VerticleBase() {
+      private ServiceDiscovery own;
+      private Record record;
+
+      @Override
+      public Future<?> start() {
+        own = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
+          .setBackendConfiguration(etcd.config(prefix)));
+        return own.publish(HttpEndpoint.createRecord("closing", "10.0.0.9", 8080, "/"))
+          .onSuccess(published -> record = published);
+      }
+
+      @Override
+      public Future<?> stop() {
+        return own.unpublish(record.getRegistration()).onComplete(unpublished::set)
+          .eventually(() -> {
+            own.close();
+            return Future.succeededFuture();
+          });
+      }
+    }));
+    assertEquals(1, etcd.etcdctl("get", prefix + "/", "--prefix", "--keys-only").lines()
+      .filter(line -> !line.isBlank()).count());
+
+    await(node.close());
+    assertTrue(unpublished.get().succeeded(), () -> "unpublish in stop(): " + unpublished.get().cause());
+    assertEquals("", etcd.etcdctl("get", prefix + "/", "--prefix", "--keys-only").trim(), "the record is gone");
   }
 }

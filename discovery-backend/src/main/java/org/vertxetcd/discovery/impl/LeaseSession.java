@@ -176,9 +176,10 @@ public final class LeaseSession {
   /**
    * Stops the keep-alives and revokes the lease, so this node's records leave at once.
    *
-   * @return completes when etcd confirmed the revocation or the request timeout passed
+   * @return whether this node's records are gone: {@code true} once etcd confirmed the revocation (or when there was
+   *     no lease), {@code false} when it could not be revoked within the request timeout; never fails
    */
-  public Future<Void> close() {
+  public Future<Boolean> close() {
     closed = true;
     stopKeepAlive();
     if (granting != null) {
@@ -188,14 +189,14 @@ public final class LeaseSession {
     long revoked = lease;
     lease = 0;
     if (revoked == 0) {
-      return context.succeededFuture();
+      return context.succeededFuture(true);
     }
     return connection.call("revoke lease " + Long.toHexString(revoked), () -> connection.lease().revoke(revoked))
-      .<Void>mapEmpty()
+      .map(response -> true)
       .recover(error -> {
         LOG.warn("Could not revoke the etcd lease {} on close: this node's records will expire after the TTL ({})",
           Long.toHexString(revoked), error.getMessage());
-        return context.succeededFuture();
+        return context.succeededFuture(false);
       });
   }
 

@@ -74,6 +74,8 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
   private boolean syncFailureReported;
   private volatile boolean closed;
   private Future<Void> closing;
+  /** Whether closing removed this node's records (its lease revoked); set when closing starts. */
+  private Future<Boolean> recordsRemovedByClose;
 
   /**
    * Creates the registry and starts its initial sync.
@@ -349,7 +351,35 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    * @return the removed record
    */
   public Future<Record> remove(String registration) {
+    if (closed) {
+      return removedByClose(registration);
+    }
     return onContext(() -> refuseImported(registration, "remove").compose(v -> writer.remove(registration)));
+  }
+
+  /**
+   * Vert.x 5 runs its close hooks, which close this registry, before it undeploys the verticles: a verticle that
+   * unpublishes its record in {@code stop()} finds the registry closed. Closing revoked the lease, which removed every
+   * record of this node; the removal of one of them succeeds once that is confirmed.
+   */
+  private Future<Record> removedByClose(String registration) {
+    Promise<Record> removed = context.promise();
+    context.runOnContext(v -> {
+      Record held = own.get(registration);
+      if (held == null || recordsRemovedByClose == null) {
+        removed.fail(EtcdConnection.closedError("remove record " + registration));
+        return;
+      }
+      recordsRemovedByClose.onComplete((gone, error) -> {
+        if (Boolean.TRUE.equals(gone)) {
+          removed.complete(new Record(held));
+        } else {
+          removed.fail(EtcdConnection.closedError("remove record " + registration + " (its lease could not be "
+            + "revoked: it leaves when the lease expires)"));
+        }
+      });
+    });
+    return removed.future();
   }
 
   /** Imported records belong to the services that registered them: this registry never writes their keys. */
@@ -510,10 +540,11 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
       imports.forEach(ImportedServices::close);
       exporter.close();
       leaseState = RegistryHealth.LeaseState.NONE;
-      closing = lease.close().eventually(() -> {
+      recordsRemovedByClose = lease.close();
+      closing = recordsRemovedByClose.eventually(() -> {
         connection.close();
         return context.succeededFuture();
-      });
+      }).mapEmpty();
     }
     return closing;
   }
