@@ -5,6 +5,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.servicediscovery.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,12 +76,13 @@ public final class EndpointExporter {
    * @param lease  the lease its key is bound to
    */
   public void onOwnRecord(CachedRecord record, long lease) {
-    String address = record.getStatus() == Status.UP ? address(record.getLocation()) : null;
-    if (root == null || address == null) {
+    SocketAddress server = record.getStatus() == Status.UP ? RecordCodec.socketAddress(record.getLocation()) : null;
+    if (root == null || server == null) {
       onRecordGone(record);
       return;
     }
     String key = root + record.getName() + "/" + record.getRegistration();
+    String address = (server.host().contains(":") ? "[" + server.host() + "]" : server.host()) + ":" + server.port();
     String value = new JsonObject().put("Op", 0).put("Addr", address).put("Metadata", record.getMetadata()).encode();
     exported.put(record.getRegistration(), key);
     enqueue(record.getRegistration(), new Write(key, value, lease));
@@ -102,15 +104,6 @@ public final class EndpointExporter {
   public void close() {
     closed = true;
     pending.clear();
-  }
-
-  private static String address(JsonObject location) {
-    if (location == null || !(location.getValue("host") instanceof String)
-      || !(location.getValue("port") instanceof Number)) {
-      return null;
-    }
-    String host = location.getString("host");
-    return (host.contains(":") ? "[" + host + "]" : host) + ":" + location.getInteger("port");
   }
 
   private void enqueue(String registration, Write write) {

@@ -2,6 +2,7 @@ package org.vertxetcd.discovery.impl;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.Status;
 
@@ -90,6 +91,18 @@ public final class RecordCodec {
   private static JsonObject object(JsonObject json, String key) {
     Object value = json.getValue(key);
     return value instanceof JsonObject ? (JsonObject) value : null;
+  }
+
+  /**
+   * @param location a record's location
+   * @return where to connect: its {@code host} and {@code port}, or {@code null} when it does not have both
+   */
+  public static SocketAddress socketAddress(JsonObject location) {
+    if (location == null || !(location.getValue("host") instanceof String)
+      || !(location.getValue("port") instanceof Number)) {
+      return null;
+    }
+    return SocketAddress.inetSocketAddress(location.getInteger("port"), location.getString("host"));
   }
 
   /**

@@ -11,10 +11,10 @@ import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.ServiceAddress;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
  * The endpoint resolver behind {@link org.vertxetcd.discovery.EtcdAddressResolver}: the servers of a service are its
@@ -126,13 +126,15 @@ public final class ServiceEndpointResolver<E>
 
   /** The records a client can connect to, in a stable order. */
   private static List<Instance> instances(List<Record> records) {
-    return records.stream()
-      .filter(record -> record.getLocation() != null && record.getLocation().getValue("host") instanceof String
-        && record.getLocation().getValue("port") instanceof Number)
-      .map(record -> new Instance(record.getRegistration(), SocketAddress.inetSocketAddress(
-        record.getLocation().getInteger("port"), record.getLocation().getString("host")), record.getMetadata()))
-      .sorted(Comparator.comparing(instance -> instance.registration))
-      .collect(Collectors.toList());
+    List<Instance> instances = new ArrayList<>(records.size());
+    for (Record record : records) {
+      SocketAddress address = RecordCodec.socketAddress(record.getLocation());
+      if (address != null) {
+        instances.add(new Instance(record.getRegistration(), address, record.getMetadata()));
+      }
+    }
+    instances.sort(Comparator.comparing(instance -> instance.registration));
+    return instances;
   }
 
   @Override

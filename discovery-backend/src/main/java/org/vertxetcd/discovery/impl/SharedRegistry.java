@@ -133,9 +133,11 @@ public final class SharedRegistry implements RegistryWatcher.Listener, LeaseSess
    */
   public Future<Record> getRecord(String registration) {
     return whenSynced("get record " + registration, () -> {
-      Record own = cache.get(registration);
-      ImportedServices imported = own == null ? importHolding(registration) : null;
-      return imported == null ? own : imported.cache().get(registration);
+      Record record = cache.get(registration);
+      for (int i = 0; record == null && i < imports.size(); i++) {
+        record = imports.get(i).cache().get(registration);
+      }
+      return record;
     });
   }
 
