@@ -51,6 +51,9 @@ public class EtcdBackendOptions {
   /** Default time in milliseconds an etcd request may take before it fails: {@value}. */
   public static final long DEFAULT_REQUEST_TIMEOUT = 5_000;
 
+  /** Default largest number of writes in progress at once: {@value}. */
+  public static final int DEFAULT_MAX_PENDING_WRITES = 10_000;
+
   /** Default largest request etcd accepts, in bytes (etcd's {@code --max-request-bytes} default): {@value}. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
@@ -68,6 +71,8 @@ public class EtcdBackendOptions {
   public static final String STATE_ADDRESS = "stateAddress";
   /** Configuration key: milliseconds an operation may wait for etcd. */
   public static final String REQUEST_TIMEOUT = "requestTimeout";
+  /** Configuration key: largest number of writes in progress at once. */
+  public static final String MAX_PENDING_WRITES = "maxPendingWrites";
   /** Configuration key: largest request etcd accepts. */
   public static final String MAX_REQUEST_BYTES = "maxRequestBytes";
   /** Configuration key: PEM file of the CA certificates that sign etcd's server certificates. */
@@ -89,7 +94,7 @@ public class EtcdBackendOptions {
 
   /** Keys of the JSON form, plus the key Vert.x uses to select the backend. */
   private static final List<String> KNOWN_KEYS = List.of("backend-name", ENDPOINTS, PREFIX, TTL, ANNOUNCE_ADDRESS,
-    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_REQUEST_BYTES, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD, IMPORTS,
+    EVENTS_ADDRESS, STATE_ADDRESS, REQUEST_TIMEOUT, MAX_PENDING_WRITES, MAX_REQUEST_BYTES, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD, IMPORTS,
     GRPC_EXPORT_PREFIX);
 
   private List<String> endpoints;
@@ -99,6 +104,7 @@ public class EtcdBackendOptions {
   private String eventsAddress;
   private String stateAddress;
   private long requestTimeout;
+  private int maxPendingWrites;
   private int maxRequestBytes;
   private String caFile;
   private String certFile;
@@ -119,6 +125,7 @@ public class EtcdBackendOptions {
     eventsAddress = DEFAULT_EVENTS_ADDRESS;
     stateAddress = DEFAULT_STATE_ADDRESS;
     requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    maxPendingWrites = DEFAULT_MAX_PENDING_WRITES;
     maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     imports = new ArrayList<>();
   }
@@ -136,6 +143,7 @@ public class EtcdBackendOptions {
     eventsAddress = other.eventsAddress;
     stateAddress = other.stateAddress;
     requestTimeout = other.requestTimeout;
+    maxPendingWrites = other.maxPendingWrites;
     maxRequestBytes = other.maxRequestBytes;
     caFile = other.caFile;
     certFile = other.certFile;
@@ -163,6 +171,7 @@ public class EtcdBackendOptions {
     reader.string(EVENTS_ADDRESS).ifPresent(this::setEventsAddress);
     reader.string(STATE_ADDRESS).ifPresent(this::setStateAddress);
     reader.longValue(REQUEST_TIMEOUT).ifPresent(this::setRequestTimeout);
+    reader.integer(MAX_PENDING_WRITES).ifPresent(this::setMaxPendingWrites);
     reader.integer(MAX_REQUEST_BYTES).ifPresent(this::setMaxRequestBytes);
     reader.string(CA_FILE).ifPresent(this::setCaFile);
     reader.string(CERT_FILE).ifPresent(this::setCertFile);
@@ -195,6 +204,7 @@ public class EtcdBackendOptions {
       .put(EVENTS_ADDRESS, eventsAddress)
       .put(STATE_ADDRESS, stateAddress)
       .put(REQUEST_TIMEOUT, requestTimeout)
+      .put(MAX_PENDING_WRITES, maxPendingWrites)
       .put(MAX_REQUEST_BYTES, maxRequestBytes);
     putIfSet(json, CA_FILE, caFile);
     putIfSet(json, CERT_FILE, certFile);
@@ -236,6 +246,9 @@ public class EtcdBackendOptions {
     requireAddress(STATE_ADDRESS, stateAddress);
     if (requestTimeout < 1) {
       throw invalid(REQUEST_TIMEOUT, "must be at least 1 millisecond, was " + requestTimeout);
+    }
+    if (maxPendingWrites < 1) {
+      throw invalid(MAX_PENDING_WRITES, "must be at least 1, was " + maxPendingWrites);
     }
     if (maxRequestBytes < 1024) {
       throw invalid(MAX_REQUEST_BYTES, "must be at least 1024 bytes, was " + maxRequestBytes);
@@ -498,6 +511,26 @@ public class EtcdBackendOptions {
    */
   public EtcdBackendOptions setRequestTimeout(long requestTimeout) {
     this.requestTimeout = requestTimeout;
+    return this;
+  }
+
+  /**
+   * @return the largest number of writes in progress at once
+   */
+  public int getMaxPendingWrites() {
+    return maxPendingWrites;
+  }
+
+  /**
+   * Sets how many writes ({@code store}, {@code update}, {@code remove}) may be in progress at once
+   * ({@code maxPendingWrites}, default {@value #DEFAULT_MAX_PENDING_WRITES}). While etcd is slow or unreachable,
+   * writes beyond it fail at once with {@code OVERLOADED} instead of queueing without bound.
+   *
+   * @param maxPendingWrites the limit, at least 1
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setMaxPendingWrites(int maxPendingWrites) {
+    this.maxPendingWrites = maxPendingWrites;
     return this;
   }
 

@@ -24,6 +24,11 @@ public class EtcdDiscoveryException extends VertxException {
     TOO_LARGE,
     /** etcd did not answer within the configured {@code requestTimeout}. */
     TIMEOUT,
+    /**
+     * The node has {@code maxPendingWrites} writes in progress already (etcd is slow or unreachable): the write is
+     * refused at once instead of queued without bound.
+     */
+    OVERLOADED,
     /** etcd refused the operation: the credentials lack the permission for this prefix. */
     PERMISSION_DENIED,
     /** etcd rejected the configured user name or password. */

@@ -1,6 +1,14 @@
 package org.vertxetcd.discovery;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The state of a node's registry, for health checks and dashboards: whether its view follows etcd and whether its
@@ -52,12 +60,52 @@ public final class RegistryHealth {
     LEASE_RESTORED
   }
 
+  /** The state of one import (a range of keys where services that are not Vert.x register). */
+  public static final class ImportHealth {
+    private final String prefix;
+    private final ViewState view;
+    private final String lastError;
+
+    /**
+     * @param prefix    the import's prefix
+     * @param view      whether its view follows etcd
+     * @param lastError why it does not, {@code null} when it does
+     */
+    public ImportHealth(String prefix, ViewState view, String lastError) {
+      this.prefix = prefix;
+      this.view = view;
+      this.lastError = view == ViewState.FRESH ? null : lastError;
+    }
+
+    /** @return the import's prefix */
+    public String prefix() {
+      return prefix;
+    }
+
+    /** @return whether its view follows etcd */
+    public ViewState view() {
+      return view;
+    }
+
+    /** @return why it does not follow etcd, {@code null} when it does */
+    public String lastError() {
+      return lastError;
+    }
+
+    /** @return {@code {"prefix":"/services/","view":"FRESH","lastError":null}} */
+    public JsonObject toJson() {
+      return new JsonObject().put("prefix", prefix).put("view", view.name()).put("lastError", lastError);
+    }
+  }
+
   private final ViewState view;
   private final LeaseState lease;
   private final long leaseId;
   private final long revision;
   private final int records;
   private final int ownRecords;
+  private final List<ImportHealth> imports;
+  private final Map<String, String> problems;
   private final String lastError;
 
   /**
@@ -65,24 +113,32 @@ public final class RegistryHealth {
    * @param lease      whether the lease is known to be alive
    * @param leaseId    the current lease, 0 for none
    * @param revision   the last etcd revision the view applied
-   * @param records    the records in the view
+   * @param records    the records in the registry's own view (imports not included)
    * @param ownRecords the records this node registered
+   * @param imports    the state of each import
+   * @param problems   errors that waiting cannot fix (permission denied, wrong credentials), by what failed
    * @param lastError  the last error met while talking to etcd; kept only while not {@link #healthy()}
    */
   public RegistryHealth(ViewState view, LeaseState lease, long leaseId, long revision, int records, int ownRecords,
-                        String lastError) {
+                        List<ImportHealth> imports, Map<String, String> problems, String lastError) {
     this.view = view;
     this.lease = lease;
     this.leaseId = leaseId;
     this.revision = revision;
     this.records = records;
     this.ownRecords = ownRecords;
+    this.imports = List.copyOf(imports);
+    this.problems = Collections.unmodifiableMap(new TreeMap<>(problems));
     this.lastError = healthy() ? null : lastError;
   }
 
-  /** @return whether the view follows etcd and the node's records are known to be registered */
+  /**
+   * @return whether the view and every import follow etcd, the node's records are known to be registered, and
+   *     nothing failed for good
+   */
   public boolean healthy() {
-    return view == ViewState.FRESH && (lease == LeaseState.NONE || lease == LeaseState.ALIVE);
+    return view == ViewState.FRESH && (lease == LeaseState.NONE || lease == LeaseState.ALIVE)
+      && imports.stream().allMatch(imported -> imported.view() == ViewState.FRESH) && problems.isEmpty();
   }
 
   /** @return whether the view follows etcd */
@@ -105,7 +161,7 @@ public final class RegistryHealth {
     return revision;
   }
 
-  /** @return the number of records in the view */
+  /** @return the number of records in the registry's own view (imports not included) */
   public int records() {
     return records;
   }
@@ -113,6 +169,19 @@ public final class RegistryHealth {
   /** @return the number of records this node registered */
   public int ownRecords() {
     return ownRecords;
+  }
+
+  /** @return the state of each import */
+  public List<ImportHealth> imports() {
+    return imports;
+  }
+
+  /**
+   * @return errors that waiting cannot fix (etcd refused the credentials, the roles or a request), by what failed,
+   *     e.g. {@code "re-registration" -> "Cannot register ...: etcd denied permission ..."}
+   */
+  public Map<String, String> problems() {
+    return problems;
   }
 
   /** @return the last error met while talking to etcd, {@code null} when things are fine */
@@ -130,6 +199,8 @@ public final class RegistryHealth {
       .put("revision", revision)
       .put("records", records)
       .put("ownRecords", ownRecords)
+      .put("imports", new JsonArray(imports.stream().map(ImportHealth::toJson).collect(Collectors.toList())))
+      .put("problems", new JsonObject(new LinkedHashMap<>(problems)))
       .put("lastError", lastError);
   }
 

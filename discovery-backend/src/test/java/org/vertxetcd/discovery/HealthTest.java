@@ -52,8 +52,8 @@ class HealthTest {
     assertNotEquals(0, after.leaseId());
     assertEquals(1, after.ownRecords());
     JsonObject json = after.toJson();
-    assertEquals(List.of("healthy", "view", "lease", "leaseId", "revision", "records", "ownRecords", "lastError"),
-      List.copyOf(json.fieldNames()));
+    assertEquals(List.of("healthy", "view", "lease", "leaseId", "revision", "records", "ownRecords", "imports",
+      "problems", "lastError"), List.copyOf(json.fieldNames()));
     assertEquals(Long.toHexString(after.leaseId()), json.getString("leaseId"));
     assertNull(json.getString("lastError"));
   }

@@ -3,34 +3,28 @@ package org.vertxetcd.discovery.impl;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Exponential backoff with jitter (each delay is drawn between half and all of the current step), so that nodes
- * recovering from the same outage do not retry in lock-step.
+ * Exponential backoff with full jitter: the n-th delay in a row is drawn uniformly between 0 and
+ * {@code min(maxMs, firstMs * 2^(n-1))}, so that nodes recovering from the same outage spread their retries instead
+ * of coming back in lock-step (AWS's "full jitter").
+ *
+ * @param firstMs the ceiling of the first delay
+ * @param maxMs   the largest ceiling
  */
-public final class Backoff {
+public record Backoff(long firstMs, long maxMs) {
 
-  private final long initialMs;
-  private final long maxMs;
-  private long nextMs;
+  /** Writes retried within a caller's request timeout: short delays. */
+  public static final Backoff WRITES = new Backoff(25, 250);
+
+  /** Background work retried until it succeeds (watch, lease, re-registration, export). */
+  public static final Backoff BACKGROUND = new Backoff(100, 5_000);
 
   /**
-   * @param initialMs the first delay
-   * @param maxMs     the largest delay
+   * @param failures the failures in a row so far, from 1
+   * @return the delay before the next attempt, in milliseconds
    */
-  public Backoff(long initialMs, long maxMs) {
-    this.initialMs = initialMs;
-    this.maxMs = maxMs;
-    this.nextMs = initialMs;
-  }
-
-  /** @return the delay before the next attempt; each call doubles the following one, up to the ceiling */
-  public long next() {
-    long ceiling = nextMs;
-    nextMs = Math.min(maxMs, nextMs * 2);
-    return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
-  }
-
-  /** Starts again from the first delay, after a success. */
-  public void reset() {
-    nextMs = initialMs;
+  public long delay(int failures) {
+    int doublings = Math.min(Math.max(0, failures - 1), 30);
+    long ceiling = Math.min(maxMs, firstMs << doublings);
+    return ThreadLocalRandom.current().nextLong(ceiling + 1);
   }
 }

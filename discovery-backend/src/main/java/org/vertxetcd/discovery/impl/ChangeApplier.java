@@ -2,6 +2,7 @@ package org.vertxetcd.discovery.impl;
 
 import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.impl.interop.EndpointExporter;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,33 +20,34 @@ import java.util.Set;
  */
 public final class ChangeApplier {
 
+  /**
+   * What a range holding this node's own records needs beyond the view (an import has none of it).
+   *
+   * @param own      the records this node holds and its writes in flight
+   * @param lease    this node's lease
+   * @param recovery told when one of this node's records is deleted by someone else
+   * @param exporter told about this node's records as the watch applies them
+   */
+  public record OwnSide(OwnRecords own, LeaseSession lease, Recovery recovery, EndpointExporter exporter) {
+  }
+
   private final KeyFormat format;
   private final RecordCache cache;
-  private final OwnRecords own;
-  private final LeaseSession lease;
+  private final OwnSide side;
   private final EventPublisher publisher;
-  private final Recovery recovery;
-  private final EndpointExporter exporter;
   private final BadKeys badKeys = new BadKeys();
 
   /**
    * @param format    how keys stand for records
    * @param cache     the view
-   * @param own       the records this node holds and its writes in flight
-   * @param lease     this node's lease
+   * @param side      this node's own records, {@code null} for a range that never holds them (an import)
    * @param publisher publishes the events
-   * @param recovery  told when one of this node's records is deleted by someone else
-   * @param exporter  told about this node's records as the watch applies them
    */
-  public ChangeApplier(KeyFormat format, RecordCache cache, OwnRecords own, LeaseSession lease,
-                       EventPublisher publisher, Recovery recovery, EndpointExporter exporter) {
+  public ChangeApplier(KeyFormat format, RecordCache cache, OwnSide side, EventPublisher publisher) {
     this.format = format;
     this.cache = cache;
-    this.own = own;
-    this.lease = lease;
+    this.side = side;
     this.publisher = publisher;
-    this.recovery = recovery;
-    this.exporter = exporter;
   }
 
   /**
@@ -162,23 +164,30 @@ public final class ChangeApplier {
     if (record == null && previous == null) {
       return;
     }
-    if (record != null && own.holds(registration) && change.lease() == lease.id()) {
-      // Another client may have updated this node's record: register that version after a lease loss.
-      own.hold(record);
-    }
-    if (record != null && own.holds(registration)) {
-      exporter.onOwnRecord(record, change.lease());
-    } else if (previous != null) {
-      exporter.onRecordGone(previous.record());
-    }
-    OwnRecords.Origin origin = own.attribute(registration, change.kind(), change.modRevision());
+    OwnRecords.Origin origin = side == null ? OwnRecords.Origin.REMOTE : ownChange(change, record, previous);
     if (publish) {
       RegistryEventType type = record == null ? RegistryEventType.LEAVE
         : previous == null ? RegistryEventType.JOIN : RegistryEventType.UPDATE;
       publisher.publish(type, record == null ? previous.record() : record, change.modRevision(), origin);
     }
-    if (record == null && origin == OwnRecords.Origin.REMOTE && own.holds(registration)) {
-      recovery.onOwnRecordDeleted(registration, previous);
+    if (side != null && record == null && origin == OwnRecords.Origin.REMOTE && side.own().holds(registration)) {
+      side.recovery().onOwnRecordDeleted(registration, previous);
     }
+  }
+
+  /** Keeps this node's records, and their export, in step with the change; tells who made it. */
+  private OwnRecords.Origin ownChange(KeyChange change, CachedRecord record, RecordCache.Entry previous) {
+    String registration = change.parsed().registration();
+    OwnRecords own = side.own();
+    if (record != null && own.holds(registration) && change.lease() == side.lease().id()) {
+      // Another client may have updated this node's record: register that version after a lease loss.
+      own.hold(record);
+    }
+    if (record != null && own.holds(registration)) {
+      side.exporter().onOwnRecord(record, change.lease());
+    } else if (previous != null) {
+      side.exporter().onRecordGone(previous.record());
+    }
+    return own.attribute(registration, change.kind(), change.modRevision());
   }
 }

@@ -83,7 +83,9 @@ public final class EtcdErrors {
    */
   public static boolean isInvalidToken(Throwable error) {
     Throwable cause = unwrap(error);
-    return cause != null && String.valueOf(cause.getMessage()).contains("invalid auth token");
+    String message = cause == null ? "" : String.valueOf(cause.getMessage());
+    return message.contains("invalid auth token") || message.contains("revision of auth store is old")
+      || message.contains("auth: revision in header is old");
   }
 
   /**
@@ -121,16 +123,55 @@ public final class EtcdErrors {
     return end < 0 ? message : message.substring(0, end).trim();
   }
 
+  /** How an error of an etcd call is handled by the {@link Retrier}. */
+  public enum Kind {
+    /** Trying again may succeed: a timeout, etcd unavailable (no leader, leader changed, member unreachable). */
+    TRANSIENT,
+    /**
+     * Waiting cannot help until someone changes the configuration or the roles: permission denied, wrong
+     * credentials, a request etcd calls invalid or too large.
+     */
+    PERMANENT,
+    /** Anything else: the caller decides (e.g. a lease etcd no longer knows). */
+    OTHER
+  }
+
   /**
    * @param error any error from a jetcd call or of this library
-   * @return whether trying again may succeed: the call timed out, or etcd was unavailable (no leader, leader
-   *     changed, member unreachable)
+   * @return how to handle it
+   */
+  public static Kind classify(Throwable error) {
+    if (isTransient(error)) {
+      return Kind.TRANSIENT;
+    }
+    if (isRefused(error) || (error instanceof EtcdDiscoveryException
+      && ((EtcdDiscoveryException) error).reason() == Reason.TOO_LARGE)) {
+      return Kind.PERMANENT;
+    }
+    switch (code(error)) {
+      case INVALID_ARGUMENT:
+      case PERMISSION_DENIED:
+      case UNAUTHENTICATED:
+      case OUT_OF_RANGE:
+      case UNIMPLEMENTED:
+        return Kind.PERMANENT;
+      default:
+        return Kind.OTHER;
+    }
+  }
+
+  /**
+   * @param error any error from a jetcd call or of this library
+   * @return whether trying again may succeed: the call timed out, etcd was unavailable (no leader, leader
+   *     changed, member unreachable), or its auth token expired or was invalidated (the next call authenticates
+   *     again)
    */
   public static boolean isTransient(Throwable error) {
     if (error instanceof EtcdDiscoveryException && ((EtcdDiscoveryException) error).reason() == Reason.TIMEOUT) {
       return true;
     }
-    return code(error) == Status.Code.UNAVAILABLE;
+    Status.Code code = code(error);
+    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || isInvalidToken(error);
   }
 
   /**
@@ -148,6 +189,11 @@ public final class EtcdErrors {
     if (detail.contains("request is too large")) {
       return new EtcdDiscoveryException(Reason.TOO_LARGE, "Cannot " + what + ": etcd says the request is too large",
         cause);
+    }
+    if (isInvalidToken(cause)) {
+      // Not a refusal: the token expired or auth data changed; the next call authenticates again.
+      return new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what + ": etcd no longer accepts this "
+        + "client's auth token (" + detail + ")", cause);
     }
     if (detail.contains("authentication failed") || detail.contains("invalid user ID or password")) {
       return new EtcdDiscoveryException(Reason.AUTHENTICATION_FAILED, "Cannot " + what + ": etcd rejected the "

@@ -79,7 +79,7 @@ public final class KeyChange {
    * @return a printable form for log messages: control characters and bytes that are not UTF-8 escaped as
    *     {@code \\xNN}, long keys shortened
    */
-  static String displayKey(byte[] key) {
+  public static String displayKey(byte[] key) {
     StringBuilder shown = new StringBuilder();
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
     ByteBuffer in = ByteBuffer.wrap(key, 0, Math.min(key.length, MAX_KEY_IN_MESSAGES));

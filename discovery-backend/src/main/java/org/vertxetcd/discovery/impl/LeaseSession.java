@@ -3,9 +3,10 @@ package org.vertxetcd.discovery.impl;
 import io.etcd.jetcd.options.LeaseOption;
 import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.PromiseInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
 /**
  * This node's etcd lease, like etcd's Go {@code concurrency.Session}: granted on first use, kept alive in the
@@ -49,17 +50,22 @@ public final class LeaseSession {
 
   private static final Logger LOG = LoggerFactory.getLogger(LeaseSession.class);
 
+  /** The key callers wait under for a lease to be granted. */
+  private static final long GRANTED = 0;
+
   private final ContextInternal context;
   private final EtcdConnection connection;
   private final Listener listener;
-  private final Backoff backoff = new Backoff(100, 5_000);
+  private final Retrier retrier;
+  /** Calls waiting for a lease, each until its deadline. */
+  private final Waiters waiting;
 
   private volatile long lease;
   private long ttlMs;
   private long lastConfirmedNanos;
   private boolean confirmed = true;
   private long keepAliveTimer = -1;
-  private PromiseInternal<Long> granting;
+  private boolean granting;
   private boolean replacing;
   private boolean grantFailureReported;
   /** Why the last grant failed, {@code null} once one succeeded. */
@@ -69,14 +75,18 @@ public final class LeaseSession {
   private boolean closed;
 
   /**
-   * @param context    the registry's context
-   * @param connection the etcd connection
-   * @param listener   receives the lease's lifecycle
+   * @param context           the registry's context
+   * @param connection        the etcd connection
+   * @param listener          receives the lease's lifecycle
+   * @param permanentFailures where a grant etcd refuses is reported
    */
-  public LeaseSession(ContextInternal context, EtcdConnection connection, Listener listener) {
+  public LeaseSession(ContextInternal context, EtcdConnection connection, Listener listener,
+                      PermanentFailures permanentFailures) {
     this.context = context;
     this.connection = connection;
     this.listener = listener;
+    this.retrier = new Retrier(context, Backoff.BACKGROUND, "the lease", permanentFailures);
+    this.waiting = new Waiters(context);
   }
 
   /** @return why the last attempt to grant a lease failed, {@code null} when the last one succeeded */
@@ -90,23 +100,30 @@ public final class LeaseSession {
   }
 
   /**
-   * @return the current lease, granting one first when there is none; pending while etcd cannot grant
+   * @param what     what the caller is doing, for the error message
+   * @param deadline when the caller stops waiting
+   * @return the current lease, granting one first when there is none; fails at the deadline while etcd cannot
+   *     grant, and at once when etcd refuses the credentials or the roles
    */
-  public Future<Long> current() {
+  public Future<Long> current(String what, Deadline deadline) {
     if (closed) {
       return context.failedFuture(EtcdConnection.closedError("use the lease"));
     }
     if (lease != 0) {
       return context.succeededFuture(lease);
     }
-    if (granting == null) {
-      granting = context.promise();
-      grant();
-    } else if (EtcdErrors.isRefused(grantError)) {
+    if (EtcdErrors.isRefused(grantError)) {
       // The credentials or roles must change first: fail at once rather than wait for the next retry.
-      return context.failedFuture(grantError);
+      return context.failedFuture(EtcdErrors.refusal(what, grantError));
     }
-    return granting.future();
+    startGranting();
+    return waiting.await(GRANTED, what, deadline.remainingMs(), this::noLeaseError).map(v -> lease);
+  }
+
+  private Throwable noLeaseError(String what) {
+    return new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + " within "
+      + connection.options().getRequestTimeout() + " ms: no etcd lease could be granted"
+      + (grantError == null ? "" : " (" + grantError.getMessage() + ")"), grantError);
   }
 
   /**
@@ -126,7 +143,7 @@ public final class LeaseSession {
     confirmed = true;
     replacing = true;
     listener.onLeaseLost(lostLease, why);
-    current();
+    startGranting();
   }
 
   /**
@@ -182,10 +199,7 @@ public final class LeaseSession {
   public Future<Boolean> close() {
     closed = true;
     stopKeepAlive();
-    if (granting != null) {
-      granting.tryFail(EtcdConnection.closedError("grant a lease"));
-      granting = null;
-    }
+    waiting.failAll(EtcdConnection::closedError);
     long revoked = lease;
     lease = 0;
     if (revoked == 0) {
@@ -200,49 +214,52 @@ public final class LeaseSession {
       });
   }
 
-  private void grant() {
+  private void startGranting() {
+    if (granting || closed) {
+      return;
+    }
+    granting = true;
+    retrier.untilSuccess("grant a lease", attempt -> grantOnce()).onComplete(granted -> granting = false);
+  }
+
+  /** One grant; succeeds with nothing to do once closed. */
+  private Future<Void> grantOnce() {
+    if (closed) {
+      return context.succeededFuture();
+    }
     long ttl = connection.options().getTtl();
-    connection.call("grant a lease", () -> connection.lease().grant(ttl)).onComplete((response, error) -> {
+    return connection.call("grant a lease", () -> connection.lease().grant(ttl)).compose(response -> {
       if (closed) {
-        if (response != null) {
-          connection.call("revoke lease", () -> connection.lease().revoke(response.getID()));
-        }
-        return;
+        connection.call("revoke lease", () -> connection.lease().revoke(response.getID()))
+          .onFailure(error -> LOG.debug("A lease granted while closing expires by itself ({})", error.getMessage()));
+        return context.succeededFuture();
       }
-      if (error != null) {
-        recordGrantFailure(error);
-        long delay = backoff.next();
-        if (!grantFailureReported) {
-          grantFailureReported = true;
-          LOG.warn("Could not grant an etcd lease ({}); retrying with backoff until etcd answers", error.getMessage());
-        }
-        LOG.debug("Retrying to grant a lease in {} ms", delay);
-        context.setTimer(delay, id -> grant());
-        return;
+      granted(response.getID(), response.getTTL());
+      return context.<Void>succeededFuture();
+    }, error -> {
+      grantError = error;
+      if (!grantFailureReported) {
+        grantFailureReported = true;
+        LOG.warn("Could not grant an etcd lease ({}); retrying with backoff until etcd answers", error.getMessage());
       }
-      backoff.reset();
-      grantFailureReported = false;
-      grantError = null;
-      lease = response.getID();
-      ttlMs = response.getTTL() * 1000;
-      confirm(lease);
-      startKeepAlive();
-      boolean replacesLost = replacing;
-      replacing = false;
-      PromiseInternal<Long> waiting = granting;
-      granting = null;
-      listener.onLeaseGranted(lease, replacesLost);
-      waiting.complete(lease);
+      if (EtcdErrors.isRefused(error)) {
+        waiting.failAll(what -> EtcdErrors.refusal(what, error));
+      }
+      return context.failedFuture(error);
     });
   }
 
-  private void recordGrantFailure(Throwable error) {
-    grantError = error;
-    if (EtcdErrors.isRefused(error)) {
-      PromiseInternal<Long> refused = granting;
-      granting = context.promise();
-      refused.tryFail(error);
-    }
+  private void granted(long grantedLease, long ttlSeconds) {
+    grantFailureReported = false;
+    grantError = null;
+    lease = grantedLease;
+    ttlMs = ttlSeconds * 1000;
+    confirm(lease);
+    startKeepAlive();
+    boolean replacesLost = replacing;
+    replacing = false;
+    listener.onLeaseGranted(lease, replacesLost);
+    waiting.releaseUpTo(GRANTED);
   }
 
   private void startKeepAlive() {

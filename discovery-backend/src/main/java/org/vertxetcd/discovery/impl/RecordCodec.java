@@ -17,7 +17,10 @@ public final class RecordCodec {
 
   /** Why a value under the registry's prefix is not a record. */
   public static final class InvalidRecordException extends Exception {
-    InvalidRecordException(String message) {
+    /**
+     * @param message why the value is not a record, without the value itself
+     */
+    public InvalidRecordException(String message) {
       super(message, null, false, false);
     }
   }

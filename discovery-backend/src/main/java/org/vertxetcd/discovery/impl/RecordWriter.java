@@ -10,7 +10,6 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.EtcdBackendOptions;
@@ -21,8 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.function.IntFunction;
 
 /**
  * The registry's writes: store, update and remove, each a single etcd transaction that can be sent again safely.
@@ -41,6 +38,16 @@ public final class RecordWriter {
   private static final int REQUEST_OVERHEAD_BYTES = 64;
   private static final long SHORTEST_ATTEMPT_MS = 500;
 
+  /** Waits for the view's first sync, bounded by the caller's deadline. */
+  public interface SyncGate {
+    /**
+     * @param what     what the caller is doing, for the error message
+     * @param deadline when the caller stops waiting
+     * @return completes once the view has synced
+     */
+    Future<Void> afterFirstSync(String what, Deadline deadline);
+  }
+
   private final ContextInternal context;
   private final EtcdBackendOptions options;
   private final EtcdConnection connection;
@@ -48,40 +55,45 @@ public final class RecordWriter {
   private final RecordCache cache;
   private final OwnRecords own;
   private final LeaseSession lease;
-  private final Function<String, Future<Void>> afterFirstSync;
   private final PutIfAbsentBatcher batcher;
+  private final SyncGate syncGate;
+  private final Retrier retrier;
 
   /**
-   * @param context        the registry's context
-   * @param connection     the etcd connection
-   * @param layout         the key layout
-   * @param cache          the view, for this node's own writes and the keys of known records
-   * @param own            the records this node holds and its writes in flight
-   * @param lease          this node's lease
-   * @param batcher        writes new keys, many per transaction
-   * @param afterFirstSync waits for the view's first sync, failing with the given description of the operation
+   * @param parts             what the writers of this node's records share
+   * @param syncGate          waits for the view's first sync
+   * @param permanentFailures where permanent errors are reported (writes fail with them at once)
    */
-  public RecordWriter(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
-                      OwnRecords own, LeaseSession lease, PutIfAbsentBatcher batcher,
-                      Function<String, Future<Void>> afterFirstSync) {
-    this.context = context;
+  public RecordWriter(WriteParts parts, SyncGate syncGate, PermanentFailures permanentFailures) {
+    this.context = parts.context();
+    this.connection = parts.connection();
     this.options = connection.options();
-    this.connection = connection;
-    this.layout = layout;
-    this.cache = cache;
-    this.own = own;
-    this.lease = lease;
-    this.batcher = batcher;
-    this.afterFirstSync = afterFirstSync;
+    this.layout = parts.layout();
+    this.cache = parts.cache();
+    this.own = parts.own();
+    this.lease = parts.lease();
+    this.batcher = parts.batcher();
+    this.syncGate = syncGate;
+    this.retrier = new Retrier(context, Backoff.WRITES, "writes", permanentFailures);
+  }
+
+  /**
+   * @param requestTimeout the configured request timeout
+   * @return how long one attempt of a write may take once sent: short enough that a stalled attempt (a proposal
+   *     dropped in a leader election) leaves time for another
+   */
+  public static long attemptTimeoutMs(long requestTimeout) {
+    return Math.max(SHORTEST_ATTEMPT_MS, requestTimeout / 4);
   }
 
   /**
    * Registers a record under this node's lease, with a new registration id.
    *
-   * @param record the record, with a name and without registration
+   * @param record   the record, with a name and without registration
+   * @param deadline when the caller stops waiting (counted from its call)
    * @return the registration id it was stored under
    */
-  public Future<String> store(Record record) {
+  public Future<String> store(Record record, Deadline deadline) {
     if (record == null || record.getName() == null || record.getName().isEmpty()) {
       return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD,
         "Cannot store the record: it has no name"));
@@ -94,12 +106,13 @@ public final class RecordWriter {
     CachedRecord stored = RecordCodec.snapshot(record);
     stored.setRegistration(UUID.randomUUID().toString());
     String what = "store record '" + stored.getName() + "' (" + stored.getRegistration() + ")";
-    Deadline deadline = Deadline.after(options.getRequestTimeout());
     return encodeWithinLimit(stored, what).compose(value -> {
       own.hold(stored);
       OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), KeyChange.Kind.PUT,
         OwnRecords.Origin.CALL);
-      return retrying(deadline, what, attempt -> putIfAbsent(stored, value, pending, deadline, what))
+      return retrier.withinDeadline(deadline, EtcdErrors::isLeaseNotFound,
+          attempt -> putIfAbsent(stored, value, pending, deadline, what))
+        .recover(error -> context.failedFuture(outOfTime(error, what, deadline)))
         .map(stored.getRegistration())
         .onFailure(error -> {
           own.abandon(pending);
@@ -112,40 +125,37 @@ public final class RecordWriter {
                                    String what) {
     String registration = stored.getRegistration();
     ByteSequence key = layout.key(stored.getName(), registration);
-    return lease.current().timeout(deadline.remainingMs(), TimeUnit.MILLISECONDS)
-      .recover(error -> context.failedFuture(EtcdErrors.isRefused(error) ? EtcdErrors.refusal(what, error)
-        : deadlineError(what, "no etcd lease could be granted" + (lease.grantError() == null ? ""
-          : " (" + lease.grantError().getMessage() + ")"), error)))
-      .compose(leaseId -> batcher.putIfAbsent(key, value, leaseId, attemptTimeout(deadline), what)
-        .compose(outcome -> {
-          KeyValue existing = outcome.existing();
-          if (existing != null && (existing.getLease() != leaseId
-            || !Arrays.equals(existing.getValue().getBytes(), value))) {
-            return context.failedFuture(new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what
-              + ": its key already holds another record"));
-          }
-          // Written now, or by an earlier attempt whose answer was lost.
-          long revision = outcome.revision();
-          own.confirmed(pending, revision);
-          cache.recordLocalWrite(registration, new RecordCache.Entry(stored, revision, leaseId), revision);
-          return context.<Void>succeededFuture();
-        }, error -> {
-          if (EtcdErrors.isLeaseNotFound(error)) {
-            // The next attempt waits for the lease that replaces it.
-            lease.lost(leaseId, "a put bound to it failed: " + error.getMessage());
-          }
-          return context.failedFuture(error);
-        }));
+    return lease.current(what, deadline).compose(leaseId -> batcher.putIfAbsent(key, value, leaseId, deadline, what)
+      .compose(outcome -> {
+        KeyValue existing = outcome.existing();
+        if (existing != null && (existing.getLease() != leaseId
+          || !Arrays.equals(existing.getValue().getBytes(), value))) {
+          return context.failedFuture(new EtcdDiscoveryException(Reason.ETCD_ERROR, "Cannot " + what
+            + ": its key already holds another record"));
+        }
+        // Written now, or by an earlier attempt whose answer was lost.
+        long revision = outcome.revision();
+        own.confirmed(pending, revision);
+        cache.recordLocalWrite(registration, new RecordCache.Entry(stored, revision, leaseId), revision);
+        return context.<Void>succeededFuture();
+      }, error -> {
+        if (EtcdErrors.isLeaseNotFound(error)) {
+          // The next attempt waits for the lease that replaces it.
+          lease.lost(leaseId, "a put bound to it failed: " + error.getMessage());
+        }
+        return context.failedFuture(error);
+      }));
   }
 
   /**
    * Replaces an existing record. The key keeps the lease it has, so updating another node's record does not take it
    * over.
    *
-   * @param record the record, with the registration id of an existing record and the same name
+   * @param record   the record, with the registration id of an existing record and the same name
+   * @param deadline when the caller stops waiting (counted from its call)
    * @return completes when etcd applied the update
    */
-  public Future<Void> update(Record record) {
+  public Future<Void> update(Record record, Deadline deadline) {
     if (record == null || record.getRegistration() == null) {
       return context.failedFuture(new EtcdDiscoveryException(Reason.UNKNOWN_REGISTRATION,
         "Cannot update the record: it has no registration id (store it first)"));
@@ -156,8 +166,7 @@ public final class RecordWriter {
     }
     CachedRecord updated = RecordCodec.snapshot(record);
     String what = "update record '" + record.getName() + "' (" + record.getRegistration() + ")";
-    Deadline deadline = Deadline.after(options.getRequestTimeout());
-    return encodeWithinLimit(updated, what).compose(value -> afterFirstSync.apply(what).compose(v -> {
+    return encodeWithinLimit(updated, what).compose(value -> syncGate.afterFirstSync(what, deadline).compose(v -> {
       RecordCache.Entry known = cache.current(updated.getRegistration());
       if (known != null && !known.record().getName().equals(updated.getName())) {
         return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot " + what
@@ -168,7 +177,9 @@ public final class RecordWriter {
         OwnRecords.Origin.CALL);
       ExpectedKey expected = known == null ? new ExpectedKey(-1, 0) : new ExpectedKey(known.modRevision(),
         known.lease());
-      return retrying(deadline, what, attempt -> compareAndSwap(updated, value, expected, pending, deadline, what))
+      return retrier.withinDeadline(deadline, error -> error instanceof Conflict,
+          attempt -> compareAndSwap(updated, value, expected, pending, deadline, what))
+        .recover(error -> context.failedFuture(outOfTime(error, what, deadline)))
         .onSuccess(done -> {
           if (own.holds(updated.getRegistration())) {
             own.hold(updated);
@@ -234,16 +245,16 @@ public final class RecordWriter {
    * Removes a record.
    *
    * @param registration the registration id
+   * @param deadline     when the caller stops waiting (counted from its call)
    * @return the removed record
    */
-  public Future<Record> remove(String registration) {
+  public Future<Record> remove(String registration, Deadline deadline) {
     if (registration == null) {
       return context.failedFuture(new EtcdDiscoveryException(Reason.UNKNOWN_REGISTRATION,
         "Cannot remove the record: it has no registration id"));
     }
     String what = "remove record " + registration;
-    Deadline deadline = Deadline.after(options.getRequestTimeout());
-    return afterFirstSync.apply(what).compose(v -> {
+    return syncGate.afterFirstSync(what, deadline).compose(v -> {
       RecordCache.Entry known = cache.current(registration);
       if (known == null) {
         return context.failedFuture(unknownRegistration(what, registration));
@@ -251,7 +262,9 @@ public final class RecordWriter {
       Record held = own.get(registration);
       own.release(registration);
       OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.DELETE, OwnRecords.Origin.CALL);
-      return retrying(deadline, what, attempt -> deleteIfPresent(known.record(), attempt, pending, deadline, what))
+      return retrier.withinDeadline(deadline, error -> false,
+          attempt -> deleteIfPresent(known.record(), attempt, pending, deadline, what))
+        .recover(error -> context.failedFuture(outOfTime(error, what, deadline)))
         .onFailure(error -> {
           own.abandon(pending);
           if (held != null && error instanceof EtcdDiscoveryException
@@ -286,39 +299,22 @@ public final class RecordWriter {
   }
 
   /**
-   * Runs attempts until one succeeds, a failure is not worth another try, or the deadline passes. Worth another try:
-   * a transient failure (timeout, etcd unavailable), a lease etcd no longer knows (the next attempt uses the lease
-   * that replaces it), a compare-and-swap conflict.
-   *
-   * @param attempt runs attempt number n (from 1)
+   * @return the error of a write that ran out of time: {@code TIMEOUT} naming the last problem when its last attempt
+   *     failed for a reason worth another attempt, the error itself otherwise
    */
-  private <T> Future<T> retrying(Deadline deadline, String what, IntFunction<Future<T>> attempt) {
-    Promise<T> result = context.promise();
-    attempt(1, deadline, what, attempt, result);
-    return result.future();
-  }
-
-  private <T> void attempt(int number, Deadline deadline, String what, IntFunction<Future<T>> attempt,
-                           Promise<T> result) {
-    attempt.apply(number).onComplete((value, error) -> {
-      if (error == null) {
-        result.complete(value);
-      } else if (!(EtcdErrors.isTransient(error) || EtcdErrors.isLeaseNotFound(error) || error instanceof Conflict)) {
-        result.fail(error);
-      } else if (deadline.passed()) {
-        result.fail(isTimeout(error) ? error : deadlineError(what, error.getMessage(), error));
-      } else {
-        context.setTimer(Math.min(25L * number, 250L), id -> attempt(number + 1, deadline, what, attempt, result));
-      }
-    });
-  }
-
-  private static boolean isTimeout(Throwable error) {
-    return error instanceof EtcdDiscoveryException && ((EtcdDiscoveryException) error).reason() == Reason.TIMEOUT;
+  private EtcdDiscoveryException outOfTime(Throwable error, String what, Deadline deadline) {
+    EtcdDiscoveryException translated = EtcdErrors.translate(error, what, options.getEndpoints());
+    boolean retried = EtcdErrors.classify(error) == EtcdErrors.Kind.TRANSIENT || EtcdErrors.isLeaseNotFound(error)
+      || error instanceof Conflict;
+    if (!retried || translated.reason() == Reason.TIMEOUT) {
+      return translated;
+    }
+    return new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + " within " + deadline.timeoutMs() + " ms: "
+      + error.getMessage(), error);
   }
 
   private long attemptTimeout(Deadline deadline) {
-    return Math.min(deadline.remainingMs(), Math.max(SHORTEST_ATTEMPT_MS, options.getRequestTimeout() / 4));
+    return Math.min(deadline.remainingMs(), attemptTimeoutMs(options.getRequestTimeout()));
   }
 
   private Record lastRecord(TxnResponse response, CachedRecord fallback) {
@@ -358,8 +354,4 @@ public final class RecordWriter {
       + "with registration id " + registration);
   }
 
-  private EtcdDiscoveryException deadlineError(String what, String problem, Throwable cause) {
-    return new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + " within " + options.getRequestTimeout()
-      + " ms: " + problem, cause);
-  }
 }

@@ -41,28 +41,24 @@ public final class Recovery {
   private final OwnRecords own;
   private final LeaseSession lease;
   private final PutIfAbsentBatcher batcher;
+  private final Retrier retrier;
   /** Stray keys already reported. */
   private final Set<String> strays = new HashSet<>();
   private boolean closed;
 
   /**
-   * @param context    the registry's context
-   * @param connection the etcd connection
-   * @param layout     the key layout
-   * @param cache      the view
-   * @param own        the records this node holds
-   * @param lease      this node's lease
-   * @param batcher    writes the records again, many per transaction
+   * @param parts             what the writers of this node's records share
+   * @param permanentFailures where a re-registration etcd refuses is reported
    */
-  public Recovery(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
-                  OwnRecords own, LeaseSession lease, PutIfAbsentBatcher batcher) {
-    this.context = context;
-    this.connection = connection;
-    this.layout = layout;
-    this.cache = cache;
-    this.own = own;
-    this.lease = lease;
-    this.batcher = batcher;
+  public Recovery(WriteParts parts, PermanentFailures permanentFailures) {
+    this.context = parts.context();
+    this.connection = parts.connection();
+    this.layout = parts.layout();
+    this.cache = parts.cache();
+    this.own = parts.own();
+    this.lease = parts.lease();
+    this.batcher = parts.batcher();
+    this.retrier = new Retrier(context, Backoff.BACKGROUND, "re-registration", permanentFailures);
   }
 
   /**
@@ -90,25 +86,26 @@ public final class Recovery {
       worker.complete();
       return;
     }
-    reregister(pending.next(), newLease, new Backoff(100, 5_000))
+    Record record = pending.next();
+    String what = "register record '" + record.getName() + "' (" + record.getRegistration() + ") again";
+    retrier.untilSuccess(what, attempt -> reregister(record, newLease, what))
       .onComplete(done -> context.runOnContext(v -> reregisterNext(pending, newLease, worker)));
   }
 
   /**
    * Put-if-absent: never overwrites a key another live node now owns, and repeats safely after a timeout.
    *
-   * @return completes when the record is registered again or no longer needs to be
+   * @return succeeds when the record is registered again or no longer needs to be
    */
-  private Future<Void> reregister(Record record, long newLease, Backoff backoff) {
+  private Future<Void> reregister(Record record, long newLease, String what) {
     String registration = record.getRegistration();
     if (closed || newLease != lease.id() || own.get(registration) != record) {
       return context.succeededFuture();
     }
     ByteSequence key = layout.key(record.getName(), registration);
     OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.PUT, OwnRecords.Origin.RECOVERY);
-    String what = "register record '" + record.getName() + "' (" + registration + ") again";
-    return batcher.putIfAbsent(key, RecordCodec.encode(record), newLease, connection.options().getRequestTimeout(),
-        what)
+    Deadline deadline = Deadline.after(connection.options().getRequestTimeout());
+    return batcher.putIfAbsent(key, RecordCodec.encode(record), newLease, deadline, what)
       .compose(outcome -> {
         KeyValue existing = outcome.existing();
         if (existing == null) {
@@ -128,11 +125,7 @@ public final class Recovery {
           lease.lost(newLease, "re-registering under it failed: " + error.getMessage());
           return context.succeededFuture();
         }
-        long delay = backoff.next();
-        LOG.debug("Could not {} ({}); retrying in {} ms", what, error.getMessage(), delay);
-        Promise<Void> retried = context.promise();
-        context.setTimer(delay, id -> reregister(record, newLease, backoff).onComplete(retried));
-        return retried.future();
+        return context.failedFuture(error);
       });
   }
 

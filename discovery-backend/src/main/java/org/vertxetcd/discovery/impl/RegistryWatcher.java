@@ -68,16 +68,20 @@ public final class RegistryWatcher {
    * fewer keys.
    */
   private static final int PAGE_SIZE = 20_000;
+  /** Watch responses with more changes than this are decoded on a worker, not on the registry's event loop. */
+  private static final int DECODED_IN_PLACE = 32;
 
   private final ContextInternal context;
   private final EtcdConnection connection;
   private final KeyFormat format;
   private final LongSupplier appliedRevision;
   private final Listener listener;
-  private final Backoff backoff = new Backoff(100, 5_000);
+  private final Retrier.Schedule retries;
 
   private Watch.Watcher watcher;
   private long generation;
+  /** Responses being decoded on a worker: later ones queue behind them, so changes stay in revision order. */
+  private int decoding;
   private boolean closed;
 
   /**
@@ -86,14 +90,16 @@ public final class RegistryWatcher {
    * @param format          how the watched keys stand for records
    * @param appliedRevision the last revision the listener applied: the watch resumes after it
    * @param listener        receives lists, changes and freshness
+   * @param failures        where a list or watch etcd refuses is reported
    */
   public RegistryWatcher(ContextInternal context, EtcdConnection connection, KeyFormat format,
-                         LongSupplier appliedRevision, Listener listener) {
+                         LongSupplier appliedRevision, Listener listener, PermanentFailures failures) {
     this.context = context;
     this.connection = connection;
     this.format = format;
     this.appliedRevision = appliedRevision;
     this.listener = listener;
+    this.retries = new Retrier(context, Backoff.BACKGROUND, "the watch of " + format.root(), failures).schedule();
   }
 
   /** Lists the prefix, then watches it; on the registry's context. */
@@ -147,28 +153,56 @@ public final class RegistryWatcher {
     }
   }
 
-  /** Runs on jetcd's thread: decodes there, applies on the registry's context. */
+  /**
+   * Runs on jetcd's thread, which also answers this client's keep-alives: nothing is decoded there. Small responses
+   * are decoded on the registry's context; large ones (a burst of changes) on a worker, in order.
+   */
   private void onResponse(long watchGeneration, WatchResponse response) {
-    List<KeyChange> changes = new ArrayList<>(response.getEvents().size());
-    for (WatchEvent event : response.getEvents()) {
+    context.runOnContext(v -> received(watchGeneration, response));
+  }
+
+  private void received(long watchGeneration, WatchResponse response) {
+    if (watchGeneration != generation || closed) {
+      return;
+    }
+    if (response.isCreatedNotify()) {
+      retries.succeeded();
+      listener.onFresh();
+      return;
+    }
+    List<WatchEvent> events = response.getEvents();
+    long headerRevision = response.getHeader().getRevision();
+    if (decoding == 0 && events.size() <= DECODED_IN_PLACE) {
+      apply(watchGeneration, decodeEvents(events), headerRevision);
+      return;
+    }
+    decoding++;
+    context.executeBlocking(() -> decodeEvents(events), true).onComplete((changes, error) -> {
+      decoding--;
+      if (error != null) {
+        onBroken(watchGeneration, error);
+      } else {
+        apply(watchGeneration, changes, headerRevision);
+      }
+    });
+  }
+
+  private List<KeyChange> decodeEvents(List<WatchEvent> events) {
+    List<KeyChange> changes = new ArrayList<>(events.size());
+    for (WatchEvent event : events) {
       KeyChange.Kind kind = event.getEventType() == WatchEvent.EventType.DELETE ? KeyChange.Kind.DELETE
         : KeyChange.Kind.PUT;
       changes.add(KeyChange.decode(format, kind, event.getKeyValue()));
     }
-    boolean created = response.isCreatedNotify();
-    long revision = changes.isEmpty() ? response.getHeader().getRevision()
-      : changes.get(changes.size() - 1).modRevision();
-    context.runOnContext(v -> {
-      if (watchGeneration != generation || closed) {
-        return;
-      }
-      if (created) {
-        backoff.reset();
-        listener.onFresh();
-      } else {
-        listener.onChanges(changes, revision);
-      }
-    });
+    return changes;
+  }
+
+  private void apply(long watchGeneration, List<KeyChange> changes, long headerRevision) {
+    if (watchGeneration != generation || closed) {
+      return;
+    }
+    long revision = changes.isEmpty() ? headerRevision : changes.get(changes.size() - 1).modRevision();
+    listener.onChanges(changes, revision);
   }
 
   private void onBroken(long watchGeneration, Throwable error) {
@@ -187,10 +221,7 @@ public final class RegistryWatcher {
   }
 
   private void retry(Throwable error, Runnable attempt) {
-    long delay = backoff.next();
-    LOG.debug("Lost touch with etcd at {} ({}); retrying in {} ms", connection.options().getEndpoints(),
-      EtcdErrors.unwrap(error).getMessage(), delay);
-    context.setTimer(delay, id -> attempt.run());
+    retries.failed(error, attempt);
   }
 
   private void stopWatcher() {

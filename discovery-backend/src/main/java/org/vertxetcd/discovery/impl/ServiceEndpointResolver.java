@@ -104,12 +104,12 @@ public final class ServiceEndpointResolver<E>
 
   @Override
   public E endpoint(Service<E> service) {
-    SharedRegistry registry = reference.registry();
+    RegistryView view = reference.registry().view();
     // Read the count first: a change while the instances are read makes the next selection look again.
-    long changes = registry.changeCount();
+    long changes = view.changeCount();
     synchronized (service) {
       if (changes != service.seenChanges) {
-        List<Instance> instances = instances(registry.lookupNow(service.address.name(), service.address.filter()));
+        List<Instance> instances = instances(view.lookup(service.address.name(), service.address.filter()));
         if (!instances.equals(service.instances)) {
           EndpointBuilder<E, Instance> builder = service.builder;
           for (Instance instance : instances) {

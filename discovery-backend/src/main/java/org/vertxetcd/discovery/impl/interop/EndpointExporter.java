@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery.impl;
+package org.vertxetcd.discovery.impl.interop;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.PutOption;
@@ -9,6 +9,14 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.servicediscovery.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.vertxetcd.discovery.impl.Backoff;
+import org.vertxetcd.discovery.impl.CachedRecord;
+import org.vertxetcd.discovery.impl.EtcdConnection;
+import org.vertxetcd.discovery.impl.EtcdErrors;
+import org.vertxetcd.discovery.impl.KeyLayout;
+import org.vertxetcd.discovery.impl.PermanentFailures;
+import org.vertxetcd.discovery.impl.RecordCodec;
+import org.vertxetcd.discovery.impl.Retrier;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -30,24 +38,21 @@ public final class EndpointExporter {
 
   private static final Logger LOG = LoggerFactory.getLogger(EndpointExporter.class);
 
-  /** A key to write ({@code value != null}, bound to {@code lease}) or to delete. */
-  private static final class Write {
-    private final String key;
-    private final String value;
-    private final long lease;
-
-    Write(String key, String value, long lease) {
-      this.key = key;
-      this.value = value;
-      this.lease = lease;
-    }
+  /**
+   * A key to write, or to delete.
+   *
+   * @param key   the key
+   * @param value its value, {@code null} to delete it
+   * @param lease the lease to bind it to
+   */
+  private record Write(String key, String value, long lease) {
   }
 
   private final ContextInternal context;
   private final EtcdConnection connection;
   private final String root;
   private final LongSupplier currentLease;
-  private final Backoff backoff = new Backoff(100, 5_000);
+  private final Retrier.Schedule retries;
   /** The key exported for each registration. */
   private final Map<String, String> exported = new HashMap<>();
   private final Map<String, Write> pending = new HashMap<>();
@@ -59,13 +64,15 @@ public final class EndpointExporter {
    * @param connection   the etcd connection
    * @param exportPrefix the prefix to export under without trailing slash, {@code null} to export nothing
    * @param currentLease this node's lease now: a write bound to an older lease is not retried
+   * @param failures     where a write etcd refuses is reported
    */
   public EndpointExporter(ContextInternal context, EtcdConnection connection, String exportPrefix,
-                          LongSupplier currentLease) {
+                          LongSupplier currentLease, PermanentFailures failures) {
     this.context = context;
     this.connection = connection;
     this.root = exportPrefix == null ? null : exportPrefix + "/";
     this.currentLease = currentLease;
+    this.retries = new Retrier(context, Backoff.BACKGROUND, "the gRPC export", failures).schedule();
   }
 
   /**
@@ -81,7 +88,8 @@ public final class EndpointExporter {
       onRecordGone(record);
       return;
     }
-    String key = root + record.getName() + "/" + record.getRegistration();
+    // Encoded as the registry encodes names: a name holding '/' cannot land under another gRPC target.
+    String key = root + KeyLayout.encodeName(record.getName()) + "/" + record.getRegistration();
     String address = (server.host().contains(":") ? "[" + server.host() + "]" : server.host()) + ":" + server.port();
     String value = new JsonObject().put("Op", 0).put("Addr", address).put("Metadata", record.getMetadata()).encode();
     exported.put(record.getRegistration(), key);
@@ -123,14 +131,13 @@ public final class EndpointExporter {
     send(write).onComplete((done, error) -> {
       writing.remove(registration);
       if (error == null) {
-        backoff.reset();
+        retries.succeeded();
         flush(registration);
       } else if (write.value == null || write.lease == currentLease.getAsLong()) {
-        long delay = backoff.next();
-        LOG.warn("Cannot {} gRPC endpoint {} ({}); retrying in {} ms", write.value == null ? "withdraw" : "export",
-          write.key, EtcdErrors.unwrap(error).getMessage(), delay);
+        LOG.debug("Cannot {} gRPC endpoint {} ({}); retrying with backoff", write.value == null ? "withdraw" : "export",
+          write.key, EtcdErrors.unwrap(error).getMessage());
         pending.putIfAbsent(registration, write);
-        context.setTimer(delay, id -> flush(registration));
+        retries.failed(error, () -> flush(registration));
       } else {
         // The lease went away: the record is exported again once it is re-registered under the new lease.
         LOG.debug("Dropped the export of {} bound to the lost lease {}", write.key, write.lease);

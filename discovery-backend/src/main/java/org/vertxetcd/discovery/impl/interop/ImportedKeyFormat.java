@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery.impl;
+package org.vertxetcd.discovery.impl.interop;
 
 import io.etcd.jetcd.ByteSequence;
 import io.vertx.core.json.DecodeException;
@@ -6,6 +6,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.Status;
 import org.vertxetcd.discovery.EtcdImportOptions;
+import org.vertxetcd.discovery.impl.CachedRecord;
+import org.vertxetcd.discovery.impl.KeyChange;
+import org.vertxetcd.discovery.impl.KeyFormat;
+import org.vertxetcd.discovery.impl.KeyLayout;
+import org.vertxetcd.discovery.impl.RecordCodec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
