@@ -60,6 +60,20 @@ public class EtcdDiscoveryException extends VertxException {
   }
 
   /**
+   * For failures raised by the registry's own timers and limits (a deadline passed, too many writes): their stack
+   * would only show the timer, and thousands of them may be raised at once while etcd is unreachable.
+   *
+   * @param reason       the kind of failure
+   * @param message      what went wrong, naming the record, key or endpoint concerned
+   * @param cause        the underlying error, if any
+   * @param noStackTrace {@code true} to skip filling in the stack trace
+   */
+  public EtcdDiscoveryException(Reason reason, String message, Throwable cause, boolean noStackTrace) {
+    super(message, cause, noStackTrace);
+    this.reason = reason;
+  }
+
+  /**
    * @return the kind of failure
    */
   public Reason reason() {

@@ -1,6 +1,7 @@
 package org.vertxetcd.discovery;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.servicediscovery.Record;
@@ -107,6 +108,31 @@ class AuthTest {
       .filter(line -> !line.isBlank()).collect(Collectors.toList());
     assertEquals(List.of("/tenants/b/billing/" + bobs.getRegistration()), keys, "tenant b's records are untouched");
     assertEquals(1, await(bob.getRecords()).size());
+  }
+
+  @Test
+  void anImportEtcdRefusesMakesTheNodeUnhealthyAndLookupsFailAtOnce(Vertx vertx) {
+    JsonObject config = tenant("a", "secret-a", "/tenants/a")
+      .put("imports", new JsonArray().add(new JsonObject().put("prefix", "/tenants/b/services")));
+    EtcdBackendService backend = backend(vertx, config);
+    EtcdRegistry registry = EtcdRegistry.create(vertx, config);
+
+    long start = System.nanoTime();
+    EtcdDiscoveryException lookup = awaitFailure(backend.getRecords());
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertEquals(Reason.PERMISSION_DENIED, lookup.reason(), lookup.getMessage());
+    assertTrue(lookup.getMessage().contains("/tenants/b/services/"), "names the import: " + lookup.getMessage());
+    assertTrue(tookMs < TIMEOUT, "fails at once, not at the request timeout: " + tookMs + " ms");
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      RegistryHealth health = registry.health();
+      assertFalse(health.healthy());
+      RegistryHealth.ImportHealth imported = health.imports().get(0);
+      assertEquals("/tenants/b/services/", imported.prefix());
+      assertTrue(imported.lastError().contains("permission"), imported.lastError());
+      assertTrue(health.problems().keySet().stream().anyMatch(source -> source.contains("/tenants/b/services/")),
+        "the refusal is a problem waiting cannot fix: " + health.problems());
+    });
   }
 
   @Test

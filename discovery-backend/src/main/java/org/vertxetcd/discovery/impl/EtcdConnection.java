@@ -165,7 +165,7 @@ public final class EtcdConnection {
     }
     long timer = context.setTimer(timeoutMs, id -> {
       if (promise.tryFail(new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + ": etcd at "
-        + options.getEndpoints() + " did not answer within " + timeoutMs + " ms"))) {
+        + options.getEndpoints() + " did not answer within " + timeoutMs + " ms", null, true))) {
         pending.cancel(true);
       }
     });
@@ -185,7 +185,7 @@ public final class EtcdConnection {
    * @return the error of an operation attempted after close
    */
   public static EtcdDiscoveryException closedError(String what) {
-    return new EtcdDiscoveryException(Reason.CLOSED, "Cannot " + what + ": the etcd registry is closed");
+    return new EtcdDiscoveryException(Reason.CLOSED, "Cannot " + what + ": the etcd registry is closed", null, true);
   }
 
   /** @return whether {@link #close()} was called */

@@ -123,7 +123,7 @@ public final class LeaseSession {
   private Throwable noLeaseError(String what) {
     return new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + " within "
       + connection.options().getRequestTimeout() + " ms: no etcd lease could be granted"
-      + (grantError == null ? "" : " (" + grantError.getMessage() + ")"), grantError);
+      + (grantError == null ? "" : " (" + grantError.getMessage() + ")"), grantError, true);
   }
 
   /**

@@ -113,7 +113,7 @@ public final class PutIfAbsentBatcher {
     queue.remove(request);
     again.remove(request);
     request.outcome.tryFail(new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + request.what + ": etcd at "
-      + connection.options().getEndpoints() + " did not confirm the write within " + deadline.timeoutMs() + " ms"));
+      + connection.options().getEndpoints() + " did not confirm the write within " + deadline.timeoutMs() + " ms", null, true));
   }
 
   private void settle(Request request, Outcome outcome, Throwable error) {

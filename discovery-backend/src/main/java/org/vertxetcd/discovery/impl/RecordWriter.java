@@ -310,7 +310,7 @@ public final class RecordWriter {
       return translated;
     }
     return new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + " within " + deadline.timeoutMs() + " ms: "
-      + error.getMessage(), error);
+      + error.getMessage(), error, true);
   }
 
   private long attemptTimeout(Deadline deadline) {

@@ -110,7 +110,7 @@ public final class ViewSync implements RecordWriter.SyncGate {
     return new EtcdDiscoveryException(closed ? Reason.CLOSED : Reason.TIMEOUT, "Cannot " + what + ": "
       + (pending == null ? "the registry" : pending) + " has not synced with etcd at " + options.getEndpoints()
       + " within " + options.getRequestTimeout() + " ms" + (cause == null ? "" : " (" + cause.getMessage() + ")"),
-      cause);
+      cause, true);
   }
 
   /**

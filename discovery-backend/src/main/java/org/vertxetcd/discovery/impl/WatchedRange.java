@@ -131,7 +131,7 @@ public final class WatchedRange implements RegistryWatcher.Listener {
     }
     return revisionWaiters.await(revision, what, timeoutMs, doing -> new EtcdDiscoveryException(Reason.TIMEOUT,
       "Cannot " + doing + ": the watch of " + format.root() + " has not delivered revision " + revision + " within "
-        + timeoutMs + " ms", lastError));
+        + timeoutMs + " ms", lastError, true));
   }
 
   @Override

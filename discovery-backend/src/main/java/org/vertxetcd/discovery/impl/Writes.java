@@ -100,7 +100,7 @@ public final class Writes {
       inProgress.decrementAndGet();
       return context.failedFuture(new EtcdDiscoveryException(Reason.OVERLOADED, "Cannot " + what + ": "
         + options.getMaxPendingWrites() + " writes are in progress already (maxPendingWrites); etcd at "
-        + options.getEndpoints() + " is slow or unreachable"));
+        + options.getEndpoints() + " is slow or unreachable", null, true));
     }
     Future<T> result;
     if (context.isRunningOnContext()) {
