@@ -33,6 +33,11 @@ public class EtcdDiscoveryException extends VertxException {
     PERMISSION_DENIED,
     /** etcd rejected the configured user name or password. */
     AUTHENTICATION_FAILED,
+    /**
+     * The configuration cannot be used although it looked valid: a TLS file or key store that does not hold what
+     * its key needs (the message names the key). Waiting cannot help.
+     */
+    INVALID_CONFIGURATION,
     /** The registry was closed (explicitly or because Vert.x closed). */
     CLOSED,
     /** Any other error reported by etcd or the connection to it. */

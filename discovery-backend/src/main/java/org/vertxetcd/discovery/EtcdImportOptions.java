@@ -1,12 +1,15 @@
 package org.vertxetcd.discovery;
 
 import io.vertx.codegen.annotations.DataObject;
+import io.vertx.codegen.json.annotations.JsonGen;
 import io.vertx.core.json.JsonObject;
+import org.vertxetcd.discovery.impl.ConfigurationJson;
+import org.vertxetcd.discovery.impl.ConfigurationJson.Type;
 import org.vertxetcd.discovery.impl.KeyLayout;
-import org.vertxetcd.discovery.impl.OptionsReader;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,6 +21,7 @@ import java.util.Objects;
  * {@code greeter}), or the configured {@code service} for every key. Its registration id is the whole key.
  */
 @DataObject
+@JsonGen(publicConverter = false)
 public class EtcdImportOptions {
 
   /** How the imported keys hold an instance's address. */
@@ -43,7 +47,8 @@ public class EtcdImportOptions {
   /** Key of the record type. */
   public static final String TYPE = "type";
 
-  private static final List<String> KNOWN_KEYS = List.of(PREFIX, FORMAT, SERVICE, TYPE);
+  private static final Map<String, Type> SCHEMA = Map.of(PREFIX, Type.STRING, FORMAT, Type.STRING,
+    SERVICE, Type.STRING, TYPE, Type.STRING);
 
   private String prefix;
   private Format format = Format.PLAIN;
@@ -67,17 +72,18 @@ public class EtcdImportOptions {
   }
 
   /**
-   * Reads an import from its JSON form.
+   * Reads an import from its JSON form; {@code format} is {@code plain} or {@code grpc}, in any case.
    *
    * @param json the JSON form
    * @throws IllegalArgumentException when a key holds a value of the wrong type or an unknown format
    */
   public EtcdImportOptions(JsonObject json) {
-    OptionsReader reader = new OptionsReader(json, KNOWN_KEYS);
-    reader.string(PREFIX).ifPresent(this::setPrefix);
-    reader.string(FORMAT).ifPresent(value -> setFormat(parseFormat(value)));
-    reader.string(SERVICE).ifPresent(this::setService);
-    reader.string(TYPE).ifPresent(this::setType);
+    JsonObject normalized = ConfigurationJson.normalize(json, SCHEMA, List.of(), "'imports' entry ");
+    String format = normalized.getString(FORMAT);
+    if (format != null) {
+      normalized.put(FORMAT, parseFormat(format).name());
+    }
+    EtcdImportOptionsConverter.fromJson(normalized, this);
   }
 
   private static Format parseFormat(String value) {
@@ -91,11 +97,8 @@ public class EtcdImportOptions {
 
   /** @return the JSON form */
   public JsonObject toJson() {
-    JsonObject json = new JsonObject().put(PREFIX, prefix).put(FORMAT, format.name().toLowerCase(Locale.ROOT))
-      .put(TYPE, type);
-    if (service != null) {
-      json.put(SERVICE, service);
-    }
+    JsonObject json = new JsonObject();
+    EtcdImportOptionsConverter.toJson(this, json);
     return json;
   }
 
@@ -174,12 +177,17 @@ public class EtcdImportOptions {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof EtcdImportOptions && toJson().equals(((EtcdImportOptions) o).toJson());
+    if (!(o instanceof EtcdImportOptions)) {
+      return false;
+    }
+    EtcdImportOptions other = (EtcdImportOptions) o;
+    return Objects.equals(prefix, other.prefix) && format == other.format && Objects.equals(service, other.service)
+      && Objects.equals(type, other.type);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(toJson());
+    return Objects.hash(prefix, format, service, type);
   }
 
   @Override

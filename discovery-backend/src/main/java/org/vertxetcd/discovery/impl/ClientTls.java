@@ -3,73 +3,90 @@ package org.vertxetcd.discovery.impl;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
 import org.vertxetcd.discovery.EtcdBackendOptions;
-
-import javax.net.ssl.SSLException;
-import java.io.File;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
 /**
- * Builds the TLS context of the etcd client from the PEM files of the options. Reading them when the options are
- * validated turns a wrong file into an error naming its key at start-up, rather than a connection that never works.
+ * Builds the TLS context of the etcd client from Vert.x's TLS options ({@code caFile}, {@code certFile} and
+ * {@code keyFile} are shorthands for PEM options). The files are read here, once, by the thread that builds the
+ * client: never an event loop.
  */
 public final class ClientTls {
-
-  /** A TLS file that cannot be used; the message names the file, never what it holds. */
-  public static final class UnusableFileException extends Exception {
-    private final String key;
-
-    UnusableFileException(String key, String message, Throwable cause) {
-      super(message, cause);
-      this.key = key;
-    }
-
-    /** @return the configuration key of the file */
-    public String key() {
-      return key;
-    }
-  }
 
   private ClientTls() {
   }
 
   /**
+   * @param vertx   the application's Vert.x instance (resolves relative paths as Vert.x does)
    * @param options options with https:// endpoints
-   * @return the client's TLS context: trusting {@code caFile} (the JDK's CAs without it), presenting {@code certFile}
-   *     and {@code keyFile} when set
-   * @throws UnusableFileException when a file does not hold what its key needs
+   * @return the client's TLS context: trusting the configured CAs (the JDK's without any), presenting the client
+   *     certificate when one is configured
+   * @throws EtcdDiscoveryException with reason {@link Reason#INVALID_CONFIGURATION}, naming the key, when a file or
+   *                                key store does not hold what its key needs; messages never show what they hold
    */
-  public static SslContext context(EtcdBackendOptions options) throws UnusableFileException {
+  public static SslContext context(Vertx vertx, EtcdBackendOptions options) {
     SslContextBuilder ssl;
     try {
       ssl = GrpcSslContexts.forClient();
     } catch (IllegalStateException e) {
-      throw new UnusableFileException(EtcdBackendOptions.ENDPOINTS, "https:// needs ALPN, which this JVM lacks", e);
+      throw unusable(EtcdBackendOptions.ENDPOINTS, "https:// needs ALPN, which this JVM lacks", e);
     }
-    if (options.getCaFile() != null) {
+    String trustKey = options.getCaFile() != null ? EtcdBackendOptions.CA_FILE : trustKey(options);
+    TrustOptions trust = options.getCaFile() != null ? new PemTrustOptions().addCertPath(options.getCaFile())
+      : options.getTrustOptions();
+    if (trust != null) {
       try {
-        ssl.trustManager(new File(options.getCaFile()));
-      } catch (IllegalArgumentException e) {
-        throw unusable(EtcdBackendOptions.CA_FILE, options.getCaFile(), "PEM CA certificates", e);
+        ssl.trustManager(trust.getTrustManagerFactory(vertx));
+      } catch (Exception e) {
+        throw unusable(trustKey, "cannot be used to trust etcd's certificates: " + firstLine(e), e);
       }
     }
-    if (options.getCertFile() != null) {
+    String keyKey = options.getCertFile() != null ? EtcdBackendOptions.CERT_FILE + "/" + EtcdBackendOptions.KEY_FILE
+      : keyCertKey(options);
+    KeyCertOptions keyCert = options.getCertFile() != null ? new PemKeyCertOptions()
+      .setCertPath(options.getCertFile()).setKeyPath(options.getKeyFile()) : options.getKeyCertOptions();
+    if (keyCert != null) {
       try {
-        ssl.keyManager(new File(options.getCertFile()), new File(options.getKeyFile()));
-      } catch (IllegalArgumentException e) {
-        boolean key = String.valueOf(e.getMessage()).contains("private key");
-        throw key ? unusable(EtcdBackendOptions.KEY_FILE, options.getKeyFile(), "an unencrypted PKCS#8 PEM private "
-          + "key", e) : unusable(EtcdBackendOptions.CERT_FILE, options.getCertFile(), "a PEM certificate", e);
+        ssl.keyManager(keyCert.getKeyManagerFactory(vertx));
+      } catch (Exception e) {
+        throw unusable(keyKey, "cannot be used as the client certificate and key: " + firstLine(e), e);
       }
     }
     try {
       return ssl.build();
-    } catch (SSLException e) {
-      throw new UnusableFileException(options.getCertFile() != null ? EtcdBackendOptions.CERT_FILE
-        : EtcdBackendOptions.CA_FILE, "cannot be used for TLS: " + e.getMessage(), e);
+    } catch (Exception e) {
+      throw unusable(keyCert != null ? keyKey : trustKey, "cannot be used for TLS: " + firstLine(e), e);
     }
   }
 
-  private static UnusableFileException unusable(String key, String file, String expected, Exception cause) {
-    return new UnusableFileException(key, "'" + file + "' does not hold " + expected, cause);
+  private static String trustKey(EtcdBackendOptions options) {
+    return options.getPemTrustOptions() != null ? EtcdBackendOptions.PEM_TRUST_OPTIONS
+      : options.getPfxTrustOptions() != null ? EtcdBackendOptions.PFX_TRUST_OPTIONS
+      : EtcdBackendOptions.TRUST_STORE_OPTIONS;
+  }
+
+  private static String keyCertKey(EtcdBackendOptions options) {
+    return options.getPemKeyCertOptions() != null ? EtcdBackendOptions.PEM_KEY_CERT_OPTIONS
+      : options.getPfxKeyCertOptions() != null ? EtcdBackendOptions.PFX_KEY_CERT_OPTIONS
+      : EtcdBackendOptions.KEY_STORE_OPTIONS;
+  }
+
+  /** The exceptions of key stores say what is wrong in their first line; PEM parsers may quote content after it. */
+  private static String firstLine(Exception e) {
+    Throwable shown = e.getCause() instanceof java.security.UnrecoverableKeyException ? e.getCause() : e;
+    String message = shown.getMessage() == null ? shown.getClass().getSimpleName() : shown.getMessage();
+    int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end);
+  }
+
+  private static EtcdDiscoveryException unusable(String key, String problem, Throwable cause) {
+    return new EtcdDiscoveryException(Reason.INVALID_CONFIGURATION, "Invalid etcd discovery configuration: '" + key
+      + "' " + problem, cause);
   }
 }

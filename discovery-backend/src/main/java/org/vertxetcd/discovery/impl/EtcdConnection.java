@@ -6,6 +6,7 @@ import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.Watch;
+import io.grpc.Context;
 import io.netty.handler.ssl.SslContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -52,6 +53,7 @@ public final class EtcdConnection {
 
   private final ContextInternal context;
   private final EtcdBackendOptions options;
+  private final CallContextExecutor calls = new CallContextExecutor();
   private final Future<Client> client;
   private volatile boolean closed;
 
@@ -62,23 +64,14 @@ public final class EtcdConnection {
   public EtcdConnection(ContextInternal context, EtcdBackendOptions options) {
     this.context = context;
     this.options = options;
-    // Starting a Vert.x instance takes a while, and on a Vert.x thread it warns: build it on a plain thread.
-    SslContext tls = options.isTls() ? tlsContext(options) : null;
-    this.client = Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> createClient(options, tls),
-      CREATOR), context);
+    // Starting a Vert.x instance takes a while, and on a Vert.x thread it warns; reading TLS files blocks: both on a
+    // plain thread.
+    this.client = Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> createClient(context.owner(),
+      options, calls), CREATOR), context);
   }
 
-  private static SslContext tlsContext(EtcdBackendOptions options) {
-    try {
-      return ClientTls.context(options);
-    } catch (ClientTls.UnusableFileException e) {
-      // Validated with the options: the file changed since.
-      throw new IllegalArgumentException("Cannot use '" + e.key() + "' for etcd at " + options.getEndpoints() + ": "
-        + e.getMessage(), e);
-    }
-  }
-
-  private static Client createClient(EtcdBackendOptions options, SslContext tls) {
+  private static Client createClient(Vertx vertx, EtcdBackendOptions options, CallContextExecutor calls) {
+    SslContext tls = options.usesTls() ? ClientTls.context(vertx, options) : null;
     Vertx clientVertx = Vertx.vertx(new VertxOptions()
       .setEventLoopPoolSize(1)
       .setWorkerPoolSize(1)
@@ -88,10 +81,12 @@ public final class EtcdConnection {
     ClientBuilder builder = Client.builder()
       .endpoints(options.getEndpoints().stream().map(String::trim).toArray(String[]::new))
       .vertx(clientVertx)
-      // Fail fast while no member is reachable: the registry retries with its own backoff and deadlines.
+      // Fail fast while no member is reachable, and once: the registry retries with its own policy and deadlines
+      // (jetcd still drops an expired auth token when a call meets it, so the next call authenticates again).
       .waitForReady(false)
+      .retryMaxAttempts(0)
+      .executorService(calls)
       .connectTimeout(timeout)
-      .retryMaxDuration(timeout)
       .keepaliveTime(GRPC_KEEPALIVE_TIME)
       .keepaliveTimeout(GRPC_KEEPALIVE_TIMEOUT)
       .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
@@ -157,20 +152,24 @@ public final class EtcdConnection {
       return context.failedFuture(EtcdErrors.translate(client.cause(), what, options.getEndpoints()));
     }
     PromiseInternal<T> promise = context.promise();
+    // The call runs in a gRPC context of its own: cancelling it at the deadline resets the call's stream, so etcd
+    // stops working on it and a keep-alive stream does not stay open.
+    Context.CancellableContext callContext = Context.current().withCancellation();
     CompletableFuture<T> pending;
     try {
-      pending = call.get();
-    } catch (RuntimeException e) {
+      pending = callContext.call(call::get);
+    } catch (Exception e) {
+      callContext.cancel(null);
       return context.failedFuture(EtcdErrors.translate(e, what, options.getEndpoints()));
     }
     long timer = context.setTimer(timeoutMs, id -> {
-      if (promise.tryFail(new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + ": etcd at "
-        + options.getEndpoints() + " did not answer within " + timeoutMs + " ms", null, true))) {
-        pending.cancel(true);
-      }
+      promise.tryFail(new EtcdDiscoveryException(Reason.TIMEOUT, "Cannot " + what + ": etcd at "
+        + options.getEndpoints() + " did not answer within " + timeoutMs + " ms", null, true));
+      callContext.cancel(null);
     });
     pending.whenComplete((result, error) -> {
       context.owner().cancelTimer(timer);
+      callContext.cancel(null);
       if (error == null) {
         promise.tryComplete(result);
       } else {
@@ -198,11 +197,16 @@ public final class EtcdConnection {
    */
   public void close() {
     closed = true;
-    client.onSuccess(created -> {
+    client.onComplete((created, error) -> {
       try {
-        created.close();
+        if (created != null) {
+          created.close();
+        }
       } catch (RuntimeException e) {
         LOG.warn("Closing the etcd client of {} failed", options.getEndpoints(), e);
+      } finally {
+        // jetcd leaves an executor it was given running.
+        calls.shutdownNow();
       }
     });
   }

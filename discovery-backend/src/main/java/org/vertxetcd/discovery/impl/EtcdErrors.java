@@ -33,6 +33,25 @@ public final class EtcdErrors {
     return current;
   }
 
+  private static Throwable withoutFutureWrappers(Throwable error) {
+    Throwable unwrapped = error;
+    while ((unwrapped instanceof CompletionException || unwrapped instanceof ExecutionException)
+      && unwrapped.getCause() != null) {
+      unwrapped = unwrapped.getCause();
+    }
+    return unwrapped;
+  }
+
+  /**
+   * @param error any error from a jetcd call or of this library
+   * @return what to tell about it in health and logs: this library's message (which says what was being done), or
+   *     the root error's
+   */
+  public static String describe(Throwable error) {
+    Throwable unwrapped = withoutFutureWrappers(error);
+    return unwrapped instanceof EtcdDiscoveryException ? unwrapped.getMessage() : unwrap(error).getMessage();
+  }
+
   /**
    * @param error any error from a jetcd call
    * @return the gRPC status code it carries, {@code UNKNOWN} when it carries none
@@ -64,7 +83,8 @@ public final class EtcdErrors {
   public static boolean isRefused(Throwable error) {
     return error instanceof EtcdDiscoveryException
       && (((EtcdDiscoveryException) error).reason() == Reason.PERMISSION_DENIED
-      || ((EtcdDiscoveryException) error).reason() == Reason.AUTHENTICATION_FAILED);
+      || ((EtcdDiscoveryException) error).reason() == Reason.AUTHENTICATION_FAILED
+      || ((EtcdDiscoveryException) error).reason() == Reason.INVALID_CONFIGURATION);
   }
 
   /**
@@ -181,8 +201,9 @@ public final class EtcdErrors {
    * @return the error to fail the caller with
    */
   public static EtcdDiscoveryException translate(Throwable error, String what, Object endpoints) {
-    if (error instanceof EtcdDiscoveryException) {
-      return (EtcdDiscoveryException) error;
+    Throwable unwrapped = withoutFutureWrappers(error);
+    if (unwrapped instanceof EtcdDiscoveryException) {
+      return (EtcdDiscoveryException) unwrapped;
     }
     Throwable cause = unwrap(error);
     String detail = detail(cause);

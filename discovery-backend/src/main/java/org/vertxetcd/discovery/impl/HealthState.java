@@ -157,7 +157,7 @@ public final class HealthState implements PermanentFailures {
 
   @Override
   public void failed(String source, Throwable error) {
-    String message = EtcdErrors.unwrap(error).getMessage();
+    String message = EtcdErrors.describe(error);
     lastError = message;
     if (!message.equals(problems.put(source, message))) {
       LOG.warn("etcd registry {} at {}: {} fails and waiting cannot fix it ({}); retrying slowly until the "

@@ -209,7 +209,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
 
   @Override
   public void stale(WatchedRange range, Throwable cause) {
-    String reason = EtcdErrors.unwrap(cause).getMessage();
+    String reason = EtcdErrors.describe(cause);
     if (range == ownRange) {
       state.viewStale(reason);
     } else {
@@ -262,7 +262,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   public RegistryHealth health() {
     List<RegistryHealth.ImportHealth> importHealth = imports.stream()
       .map(range -> new RegistryHealth.ImportHealth(range.root(), range.state(),
-        range.lastError() == null ? null : EtcdErrors.unwrap(range.lastError()).getMessage()))
+        range.lastError() == null ? null : EtcdErrors.describe(range.lastError())))
       .collect(Collectors.toList());
     return new RegistryHealth(state.view(), state.lease(), lease.id(), ownRange.cache().revision(),
       ownRange.cache().size(), own.size(), importHealth, state.problems(), state.lastError());

@@ -94,8 +94,9 @@ public final class ViewSync implements RecordWriter.SyncGate {
 
   private static EtcdDiscoveryException refusal(String what, WatchedRange range) {
     EtcdDiscoveryException refused = (EtcdDiscoveryException) range.lastError();
-    return new EtcdDiscoveryException(refused.reason(), "Cannot " + what + ": etcd refuses to list "
-      + range.description() + " (" + refused.getMessage() + ")", refused);
+    String why = refused.reason() == Reason.INVALID_CONFIGURATION ? refused.getMessage()
+      : "etcd refuses to list " + range.description() + " (" + refused.getMessage() + ")";
+    return new EtcdDiscoveryException(refused.reason(), "Cannot " + what + ": " + why, refused);
   }
 
   private Throwable notSynced(String what) {

@@ -9,6 +9,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
@@ -18,23 +19,30 @@ import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.KeyStore;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Certificates for TLS tests, generated when the test starts: a certificate authority, a server certificate for
  * 127.0.0.1 and localhost signed by it, a client certificate signed by it, and an unrelated authority (the wrong CA).
- * PEM files; private keys unencrypted PKCS#8, plus the client's key encrypted. The files go when the JVM exits.
+ * PEM files (private keys unencrypted PKCS#8, plus the client's key encrypted), and the client's certificate and key
+ * and the authority as JKS and PKCS#12 key stores. The files go when the JVM exits.
  */
 public final class TestCertificates {
 
@@ -67,6 +75,19 @@ public final class TestCertificates {
       write(dir.resolve("client-key-encrypted.pem"), new JcaPKCS8Generator(client.getPrivate(),
         new JceOpenSSLPKCS8EncryptorBuilder(PKCS8Generator.AES_256_CBC).setProvider(new BouncyCastleProvider())
           .setPassword("pass".toCharArray()).build()));
+      X509Certificate clientCert = jca(certificate("CN=client", client, "CN=test CA", ca.getPrivate(), false,
+        KeyPurposeId.id_kp_clientAuth));
+      for (String type : List.of("JKS", "PKCS12")) {
+        KeyStore keys = KeyStore.getInstance(type);
+        keys.load(null, null);
+        keys.setKeyEntry("client", client.getPrivate(), STORE_PASSWORD.toCharArray(),
+          new Certificate[] {clientCert});
+        store(keys, dir.resolve("client." + type.toLowerCase(Locale.ROOT)));
+        KeyStore trust = KeyStore.getInstance(type);
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", jca(caCert));
+        store(trust, dir.resolve("ca." + type.toLowerCase(Locale.ROOT)));
+      }
       KeyPair other = keyPair();
       write(dir.resolve("other-ca.pem"), certificate("CN=other CA", other, "CN=other CA", other.getPrivate(), true,
         null));
@@ -74,6 +95,26 @@ public final class TestCertificates {
     } catch (Exception e) {
       throw new IllegalStateException("Cannot generate test certificates", e);
     }
+  }
+
+  /** The password of every key store here. */
+  public static final String STORE_PASSWORD = "store-secret";
+
+  /**
+   * @param type {@code JKS} or {@code PKCS12}
+   * @return a key store of that type holding the client certificate and its key, protected by
+   *     {@link #STORE_PASSWORD}
+   */
+  public String clientKeyStore(String type) {
+    return dir.resolve("client." + type.toLowerCase(Locale.ROOT)).toString();
+  }
+
+  /**
+   * @param type {@code JKS} or {@code PKCS12}
+   * @return a key store of that type holding the certificate authority, protected by {@link #STORE_PASSWORD}
+   */
+  public String trustStore(String type) {
+    return dir.resolve("ca." + type.toLowerCase(Locale.ROOT)).toString();
   }
 
   /** @return the certificate authority that signed the server and client certificates */
@@ -133,6 +174,17 @@ public final class TestCertificates {
         new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
     }
     return builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer));
+  }
+
+  private static X509Certificate jca(X509CertificateHolder holder) throws Exception {
+    return new JcaX509CertificateConverter().getCertificate(holder);
+  }
+
+  private static void store(KeyStore store, Path file) throws Exception {
+    try (OutputStream out = Files.newOutputStream(file)) {
+      store.store(out, STORE_PASSWORD.toCharArray());
+    }
+    file.toFile().deleteOnExit();
   }
 
   private static void write(Path file, Object pem) throws IOException {

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryHealth;
+import org.vertxetcd.discovery.launcher.EtcdMember;
 import org.vertxetcd.discovery.support.ChildJvm;
 import org.vertxetcd.discovery.support.DegradedLookupProbe;
 import org.vertxetcd.discovery.support.EtcdExtension;
@@ -22,6 +25,10 @@ import org.vertxetcd.discovery.support.FaultProxy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -148,6 +155,46 @@ class DegradedModeTest {
   private static Record firstRecord(ServiceDiscovery discovery) {
     return await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
       .until(() -> await(discovery.publish(new Record().setName("kept"))), record -> true);
+  }
+
+  @Test
+  void keepAlivesThatTimedOutLeaveNoStreamOpen(Vertx vertx) throws Exception {
+    EtcdMember member = etcd.cluster().member(0);
+    JsonObject config = etcd.config(EtcdExtension.newPrefix()).put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT);
+    ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
+      .setBackendConfiguration(config));
+    resources.add(discovery::close);
+    EtcdRegistry registry = EtcdRegistry.create(vertx, config);
+    firstRecord(discovery);
+    long openBefore = openKeepAliveStreams(member);
+
+    // Keep-alives go every third of the TTL and each times out after a TTL: about 30 of them time out meanwhile.
+    member.pause();
+    try {
+      await().pollDelay(Duration.ofSeconds(TTL * 10L)).atMost(Duration.ofSeconds(TTL * 10L + 5))
+        .until(() -> registry.health().lease() == RegistryHealth.LeaseState.UNCONFIRMED);
+    } finally {
+      member.resume();
+    }
+    await().atMost(Duration.ofSeconds(TTL * 3L)).until(() -> registry.health().healthy());
+    // Each keep-alive is one stream that etcd ends with its answer; the one of this moment may be in flight.
+    await().atMost(Duration.ofSeconds(TTL * 2L)).untilAsserted(() ->
+      assertTrue(openKeepAliveStreams(member) <= openBefore + 1, "LeaseKeepAlive streams open: before "
+        + openBefore + ", now " + openKeepAliveStreams(member)));
+  }
+
+  /** {@code grpc_server_started_total} minus {@code grpc_server_handled_total} for LeaseKeepAlive, at the member. */
+  private static long openKeepAliveStreams(EtcdMember member) throws Exception {
+    HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+      URI.create(member.clientUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    return sum(metrics.body(), "grpc_server_started_total") - sum(metrics.body(), "grpc_server_handled_total");
+  }
+
+  private static long sum(String metrics, String name) {
+    return metrics.lines()
+      .filter(line -> line.startsWith(name + "{") && line.contains("grpc_method=\"LeaseKeepAlive\""))
+      .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+      .sum();
   }
 
   private static Reason reason(Throwable error) {
