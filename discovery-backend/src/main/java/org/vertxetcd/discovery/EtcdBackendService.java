@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.spi.ServiceDiscoveryBackend;
 import org.vertxetcd.discovery.impl.CallerContext;
-import org.vertxetcd.discovery.impl.RegistryManager;
+import org.vertxetcd.discovery.impl.Registries;
 import org.vertxetcd.discovery.impl.SharedRegistry;
 
 import java.util.List;
@@ -28,7 +28,7 @@ import java.util.function.Function;
 public class EtcdBackendService implements ServiceDiscoveryBackend {
 
   private Vertx vertx;
-  private RegistryManager.Reference reference;
+  private Registries.Handle reference;
 
   /**
    * Creates an uninitialised backend; Vert.x's {@code ServiceDiscovery} calls {@link #init(Vertx, JsonObject)}.
@@ -71,7 +71,7 @@ public class EtcdBackendService implements ServiceDiscoveryBackend {
     }
     options.validate();
     this.vertx = vertx;
-    this.reference = RegistryManager.acquire(vertx, options);
+    this.reference = Registries.acquire(vertx, options);
   }
 
   /**

@@ -22,9 +22,9 @@ import java.util.Objects;
 public final class EtcdRegistryImpl implements EtcdRegistry {
 
   private final Vertx vertx;
-  private final RegistryManager.Reference reference;
+  private final Registries.Handle reference;
 
-  private EtcdRegistryImpl(Vertx vertx, RegistryManager.Reference reference) {
+  private EtcdRegistryImpl(Vertx vertx, Registries.Handle reference) {
     this.vertx = vertx;
     this.reference = reference;
   }
@@ -36,7 +36,7 @@ public final class EtcdRegistryImpl implements EtcdRegistry {
    */
   public static EtcdRegistry create(Vertx vertx, EtcdBackendOptions options) {
     options.validate();
-    return new EtcdRegistryImpl(vertx, RegistryManager.acquire(vertx, options));
+    return new EtcdRegistryImpl(vertx, Registries.acquire(vertx, options));
   }
 
   @Override

@@ -70,14 +70,14 @@ public final class ServiceEndpointResolver<E>
     }
   }
 
-  private final RegistryManager.Reference reference;
+  private final Registries.Handle reference;
 
   /**
    * @param vertx   the client's Vert.x instance
    * @param options the registry's options, validated
    */
   public ServiceEndpointResolver(Vertx vertx, EtcdBackendOptions options) {
-    this.reference = RegistryManager.acquire(vertx, options);
+    this.reference = Registries.acquire(vertx, options);
   }
 
   @Override
