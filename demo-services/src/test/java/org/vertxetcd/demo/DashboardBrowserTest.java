@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,7 @@
-package org.vertxetcd.discovery.support;
+package org.vertxetcd.launcher;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Healing lets everything flow again.
  */
 public final class FaultProxy implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FaultProxy.class);
 
   private final ServerSocket server;
   private final InetSocketAddress target;
@@ -85,7 +90,7 @@ public final class FaultProxy implements AutoCloseable {
         pump(upstream, client);
       } catch (IOException e) {
         if (!closed) {
-          System.err.println("fault proxy " + url() + ": " + e.getMessage());
+          LOG.warn("Fault proxy {} could not accept a connection", url(), e);
         }
       }
     }
@@ -103,7 +108,7 @@ public final class FaultProxy implements AutoCloseable {
           out.flush();
         }
       } catch (IOException e) {
-        // The connection ended (reset by the proxy, or by either side).
+        LOG.debug("Fault proxy {}: a connection ended (reset by the proxy, or by either side)", url(), e);
       } finally {
         closeQuietly(from);
         closeQuietly(to);
@@ -132,10 +137,11 @@ public final class FaultProxy implements AutoCloseable {
     try {
       socket.close();
     } catch (IOException e) {
-      System.err.println("fault proxy: closing a socket failed: " + e.getMessage());
+      LOG.warn("Fault proxy: closing a socket failed", e);
     }
   }
 
+  /** Stops serving and closes every connection. */
   @Override
   public void close() {
     closed = true;
@@ -143,7 +149,7 @@ public final class FaultProxy implements AutoCloseable {
     try {
       server.close();
     } catch (IOException e) {
-      System.err.println("fault proxy: closing the listener failed: " + e.getMessage());
+      LOG.warn("Fault proxy {}: closing the listener failed", url(), e);
     }
     sockets.forEach(FaultProxy::closeQuietly);
   }

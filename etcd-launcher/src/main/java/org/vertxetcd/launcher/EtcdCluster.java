@@ -1,7 +1,5 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -238,12 +236,7 @@ public final class EtcdCluster implements AutoCloseable {
         continue;
       }
       try {
-        JsonArray statuses = new JsonArray(etcdctlAt(List.of(member.clientUrl()), "endpoint", "status", "-w",
-          "json"));
-        JsonObject status = statuses.getJsonObject(0).getJsonObject("Status");
-        long leader = status.getLong("leader");
-        long self = status.getJsonObject("header").getLong("member_id");
-        if (leader == self) {
+        if (member.status().isLeader()) {
           return member.index();
         }
       } catch (RuntimeException e) {

@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +132,14 @@ public final class EtcdMember {
   public void restart() throws IOException {
     stop();
     start();
+  }
+
+  /**
+   * @return what the member says of itself: its id, the leader it follows, its Raft term
+   * @throws IllegalStateException when it does not answer (stopped, paused)
+   */
+  public MemberStatus status() {
+    return MemberStatus.parse(cluster.etcdctlAt(List.of(clientUrl()), "endpoint", "status", "-w", "fields"));
   }
 
   /** @return the last lines of the process's log, for error messages */

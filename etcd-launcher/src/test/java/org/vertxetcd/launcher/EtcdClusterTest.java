@@ -1,10 +1,8 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.ClusterHolder;
-import org.vertxetcd.discovery.support.EtcdExtension;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
