@@ -7,7 +7,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -128,29 +126,29 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(EtcdCluster.class);
+  private static final long HEALTH_POLL_MILLIS = 100;
   private static final String INSTALL_HINT = "install it with 'apt-get install -y etcd-server etcd-client' "
     + "(Debian/Ubuntu) or point %s at it";
 
   private final String binary;
-  private final String etcdctl;
+  private final Etcdctl etcdctl;
   private final Path dataRoot;
   private final boolean ownsDataRoot;
   private final String scheme;
   private final String token = "vertx-etcd-" + UUID.randomUUID();
   private final List<String> extraArguments;
-  private final List<String> etcdctlArguments;
   private final int heartbeatMillis;
   private final int electionMillis;
   private final List<EtcdMember> members = new ArrayList<>();
 
   private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
     this.binary = binary;
-    this.etcdctl = etcdctl;
     this.ownsDataRoot = builder.dataRoot == null;
     this.dataRoot = ownsDataRoot ? Files.createTempDirectory(tempBase(), "etcd-") : builder.dataRoot;
+    Files.createDirectories(dataRoot);
+    this.etcdctl = new Etcdctl(etcdctl, builder.etcdctlArguments, dataRoot);
     this.scheme = builder.scheme;
     this.extraArguments = List.copyOf(builder.extraArguments);
-    this.etcdctlArguments = List.copyOf(builder.etcdctlArguments);
     this.heartbeatMillis = builder.heartbeatMillis;
     this.electionMillis = builder.electionMillis;
     int[] ports = freePorts(builder.members * 2);
@@ -209,21 +207,30 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until every running member reports itself healthy (it has a leader and serves requests).
+   * Waits until every running member reports itself healthy (it has a leader and serves requests). The timeout holds
+   * however long a member takes to answer: each probe gets only the time that is left.
    *
    * @param timeout how long to wait
    * @throws IOException when some member is still unhealthy after the timeout; the message holds its log's end
    */
   public void awaitHealthy(Duration timeout) throws IOException {
-    long end = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
     for (EtcdMember member : members) {
-      while (member.isRunning() && !isHealthy(member)) {
-        if (System.nanoTime() > end) {
-          throw new IOException("etcd " + member + " did not become healthy within " + timeout.toSeconds()
-            + " s; its log ends with:\n" + member.logTail());
-        }
-        sleepQuietly(100);
+      awaitHealthy(member, deadline, timeout);
+    }
+  }
+
+  private void awaitHealthy(EtcdMember member, long deadline, Duration timeout) throws IOException {
+    while (member.isRunning()) {
+      Duration remaining = Duration.ofNanos(deadline - System.nanoTime());
+      if (remaining.isNegative() || remaining.isZero()) {
+        throw new IOException("etcd " + member + " did not become healthy within " + timeout.toMillis()
+          + " ms; its log ends with:\n" + member.logTail());
       }
+      if (isHealthy(member, remaining)) {
+        return;
+      }
+      sleepQuietly(Math.min(HEALTH_POLL_MILLIS, remaining.toMillis()));
     }
   }
 
@@ -258,37 +265,31 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * Runs {@code etcdctl} against the given endpoints.
+   * Runs {@code etcdctl} against the given endpoints, for at most 30 seconds.
    *
    * @param endpoints the client URLs to talk to
    * @param arguments the command and its arguments
    * @return what it printed on standard output
-   * @throws IllegalStateException when it exits with an error; the message holds what it printed
+   * @throws IllegalStateException when it exits with an error or does not exit in time; the message holds what it
+   *                               printed
    */
   public String etcdctlAt(List<String> endpoints, String... arguments) {
-    List<String> command = new ArrayList<>(List.of(etcdctl, "--endpoints=" + String.join(",", endpoints),
-      "--command-timeout=5s", "--dial-timeout=2s"));
-    command.addAll(etcdctlArguments);
-    command.addAll(List.of(arguments));
-    try {
-      ProcessBuilder builder = new ProcessBuilder(command);
-      builder.environment().put("ETCDCTL_API", "3");
-      Process process = builder.start();
-      process.getOutputStream().close();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-        process.destroyForcibly();
-        throw new IllegalStateException("etcdctl " + String.join(" ", arguments) + " failed: " + err.trim()
-          + out.trim());
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot run " + etcdctl, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while running etcdctl", e);
-    }
+    return etcdctlAt(endpoints, Etcdctl.DEFAULT_TIMEOUT, arguments);
+  }
+
+  /**
+   * Runs {@code etcdctl} against the given endpoints; its own {@code --command-timeout} and {@code --dial-timeout}
+   * are shortened to the timeout when they are longer.
+   *
+   * @param endpoints the client URLs to talk to
+   * @param timeout   how long it may run: then it is killed
+   * @param arguments the command and its arguments
+   * @return what it printed on standard output
+   * @throws IllegalStateException when it exits with an error or does not exit within the timeout; the message holds
+   *                               what it printed
+   */
+  public String etcdctlAt(List<String> endpoints, Duration timeout, String... arguments) {
+    return etcdctl.run(endpoints, timeout, arguments);
   }
 
   /**
@@ -332,11 +333,12 @@ public final class EtcdCluster implements AutoCloseable {
     return arguments;
   }
 
-  private boolean isHealthy(EtcdMember member) {
+  private boolean isHealthy(EtcdMember member, Duration timeout) {
     try {
-      etcdctlAt(List.of(member.clientUrl()), "endpoint", "health");
+      etcdctlAt(List.of(member.clientUrl()), timeout, "endpoint", "health");
       return true;
     } catch (RuntimeException e) {
+      LOG.debug("etcd {} is not healthy yet", member, e);
       return false;
     }
   }
