@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * <p>
  * Every process is stopped by {@link #close()}, or when the JVM that started it ends, however it ends (even by
  * SIGKILL): a watchdog per process notices. The JVM's own shutdown hooks can therefore still use etcd, e.g. to revoke
- * leases. Methods block; do not call them on an event loop.
+ * leases. A cluster built {@link Builder#partitionable()} can also cut one member off from the others while its
+ * clients still reach it ({@link EtcdMember#isolate()}). Methods block; do not call them on an event loop.
  * <pre>
  * try (EtcdCluster etcd = EtcdCluster.builder().members(3).build().start()) {
  *   List&lt;String&gt; endpoints = etcd.endpoints();
@@ -44,8 +45,22 @@ public final class EtcdCluster implements AutoCloseable {
     private final List<String> extraArguments = new ArrayList<>();
     private final List<String> etcdctlArguments = new ArrayList<>();
     private String scheme = "http";
+    private boolean partitionable;
 
     private Builder() {
+    }
+
+    /**
+     * Puts a TCP proxy in front of every member's peer URL, so that {@link EtcdMember#isolate()} can cut a member
+     * off from the others (and {@link EtcdMember#reconnect()} heal it) while clients still reach it. Each member
+     * listens for peers on its own port and advertises its proxy's; the proxies run in this JVM and stop with the
+     * cluster.
+     *
+     * @return this builder
+     */
+    public Builder partitionable() {
+      this.partitionable = true;
+      return this;
     }
 
     /**
@@ -140,6 +155,7 @@ public final class EtcdCluster implements AutoCloseable {
   private final int heartbeatMillis;
   private final int electionMillis;
   private final List<EtcdMember> members = new ArrayList<>();
+  private final PeerNetwork peerNetwork;
 
   private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
     this.binary = binary;
@@ -156,6 +172,7 @@ public final class EtcdCluster implements AutoCloseable {
       members.add(new EtcdMember(this, i, ports[2 * i], ports[2 * i + 1], dataRoot.resolve("member-" + i),
         dataRoot.resolve("member-" + i + ".log")));
     }
+    this.peerNetwork = builder.partitionable ? new PeerNetwork(members) : null;
   }
 
   /** @return a builder for a one-member cluster with default settings */
@@ -293,11 +310,15 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * Kills every member and deletes the data this cluster created. Safe to call more than once.
+   * Kills every member, stops the peer proxies of a partitionable cluster and deletes the data this cluster created.
+   * Safe to call more than once.
    */
   @Override
   public void close() {
     destroyAll();
+    if (peerNetwork != null) {
+      peerNetwork.close();
+    }
     if (ownsDataRoot) {
       deleteRecursively(dataRoot);
     }
@@ -311,6 +332,22 @@ public final class EtcdCluster implements AutoCloseable {
     return scheme;
   }
 
+  boolean isPartitionable() {
+    return peerNetwork != null;
+  }
+
+  PeerNetwork peerNetwork() {
+    if (peerNetwork == null) {
+      throw new IllegalStateException("Members of this cluster cannot be isolated: build it with "
+        + "EtcdCluster.builder().partitionable()");
+    }
+    return peerNetwork;
+  }
+
+  int advertisedPeerPort(EtcdMember member) {
+    return peerNetwork != null ? peerNetwork.advertisedPort(member.index()) : member.listenPeerPort();
+  }
+
   List<String> memberArguments(EtcdMember member) {
     String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl())
       .collect(Collectors.joining(","));
@@ -319,7 +356,7 @@ public final class EtcdCluster implements AutoCloseable {
       "--data-dir=" + member.dataDir(),
       "--listen-client-urls=" + member.clientUrl(),
       "--advertise-client-urls=" + member.clientUrl(),
-      "--listen-peer-urls=" + member.peerUrl(),
+      "--listen-peer-urls=" + member.listenPeerUrl(),
       "--initial-advertise-peer-urls=" + member.peerUrl(),
       "--initial-cluster=" + initialCluster,
       "--initial-cluster-state=new",

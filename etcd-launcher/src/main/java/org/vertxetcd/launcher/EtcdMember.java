@@ -61,9 +61,22 @@ public final class EtcdMember {
     return clientPort;
   }
 
-  /** @return the peer URL used by the other members */
+  /**
+   * @return the peer URL the other members dial; in a {@linkplain EtcdCluster.Builder#partitionable() partitionable}
+   *         cluster that of the proxy in front of {@link #listenPeerUrl()}
+   */
   public String peerUrl() {
+    return "http://127.0.0.1:" + cluster.advertisedPeerPort(this);
+  }
+
+  /** @return the peer URL the process listens on (the same as {@link #peerUrl()} unless the cluster is partitionable) */
+  public String listenPeerUrl() {
     return "http://127.0.0.1:" + peerPort;
+  }
+
+  /** @return the port the process listens on for its peers */
+  int listenPeerPort() {
+    return peerPort;
   }
 
   /** @return the member's data directory */
@@ -122,6 +135,35 @@ public final class EtcdMember {
   /** Sends SIGCONT to a paused process. */
   public void resume() {
     signal("CONT");
+  }
+
+  /**
+   * Cuts this member off from the other members, in both directions, as a network partition does: connections
+   * between them are reset and new ones hang. Clients still reach it on its client URL, where it answers without a
+   * leader (writes and linearizable reads fail or time out) while the others keep their quorum. The process itself
+   * is untouched: kill, pause, restart and {@link #reconnect()} work as usual.
+   *
+   * @throws IllegalStateException unless the cluster was built {@linkplain EtcdCluster.Builder#partitionable()
+   *                               partitionable}
+   */
+  public void isolate() {
+    cluster.peerNetwork().isolate(index);
+  }
+
+  /**
+   * Connects an {@linkplain #isolate() isolated} member to the others again; it catches up with what they wrote
+   * meanwhile. Does nothing for a member that is not isolated.
+   *
+   * @throws IllegalStateException unless the cluster was built {@linkplain EtcdCluster.Builder#partitionable()
+   *                               partitionable}
+   */
+  public void reconnect() {
+    cluster.peerNetwork().reconnect(index);
+  }
+
+  /** @return whether the member is {@linkplain #isolate() isolated} from the others */
+  public boolean isIsolated() {
+    return cluster.isPartitionable() && cluster.peerNetwork().isIsolated(index);
   }
 
   /**
