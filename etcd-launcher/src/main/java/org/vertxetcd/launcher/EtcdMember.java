@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One etcd process of an {@link EtcdCluster}: its URLs, its data directory, and the ways a test breaks it (kill,
- * pause, stop) and brings it back (resume, start on the same data).
+ * pause, stop, isolate from its peers) and brings it back (resume, start on the same data, reconnect).
  * <p>
  * The process is a {@link WatchedProcess}: it dies with the JVM that started it. Methods block; do not call them on
  * an event loop.
@@ -69,7 +69,7 @@ public final class EtcdMember {
     return "http://127.0.0.1:" + cluster.advertisedPeerPort(this);
   }
 
-  /** @return the peer URL the process listens on (the same as {@link #peerUrl()} unless the cluster is partitionable) */
+  /** @return the peer URL the process listens on: {@link #peerUrl()} unless the cluster is partitionable */
   public String listenPeerUrl() {
     return "http://127.0.0.1:" + peerPort;
   }
