@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-packages.sh etcd:etcd-server etcdctl:etcd-client redis-server:redis-server
 
-mvn -B -q -pl discovery-backend test-compile
-mvn -B -q -pl discovery-backend dependency:build-classpath -Dmdep.includeScope=test \
+# -am builds the etcd launcher too; in the same run its classes stand on the class path as target/classes.
+mvn -B -q -pl discovery-backend -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/benchmark.classpath
 cd discovery-backend
 exec java -Xmx3g -XX:+UseG1GC -cp "target/test-classes:target/classes:$(cat target/benchmark.classpath)" \

@@ -3,7 +3,7 @@ package org.vertxetcd.demo;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.vertxetcd.discovery.launcher.EtcdCluster;
+import org.vertxetcd.launcher.EtcdCluster;
 
 import java.io.File;
 import java.io.IOException;

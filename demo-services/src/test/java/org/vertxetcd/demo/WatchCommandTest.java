@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.TestNode;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ class AddressResolverTest {
 
   @BeforeEach
   void start() {
-    config = etcd.config(EtcdExtension.newPrefix());
+    config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix());
     serverNode = TestNode.start("servers", config);
     clientNode = Vertx.vertx();
     clientRegistry = EtcdRegistry.create(clientNode, config);

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -145,7 +146,7 @@ class AuthTest {
   }
 
   private static JsonObject tenant(String tenant, String password, String prefix) {
-    return etcd.config(prefix).put("user", "user-" + tenant).put("password", password)
+    return BackendConfig.forCluster(etcd, prefix).put("user", "user-" + tenant).put("password", password)
       .put("requestTimeout", TIMEOUT);
   }
 

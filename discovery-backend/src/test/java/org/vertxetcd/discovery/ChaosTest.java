@@ -6,14 +6,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.launcher.EtcdCluster;
-import org.vertxetcd.discovery.launcher.EtcdMember;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.EtcdHistory;
-import org.vertxetcd.discovery.support.FaultProxy;
 import org.vertxetcd.discovery.support.Invariants;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.discovery.support.Workload;
+import org.vertxetcd.launcher.EtcdCluster;
+import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.launcher.EtcdMember;
+import org.vertxetcd.launcher.FaultProxy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,7 +193,7 @@ class ChaosTest {
   }
 
   private TestNode node(String name, String prefix, List<String> endpoints) {
-    JsonObject config = etcd.config(prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL)
+    JsonObject config = BackendConfig.forCluster(etcd, prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL)
       .put("requestTimeout", 2000);
     TestNode node = TestNode.start(name, config);
     nodes.add(node);

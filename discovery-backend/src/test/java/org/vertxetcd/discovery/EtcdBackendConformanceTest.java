@@ -4,8 +4,8 @@ import io.vertx.servicediscovery.spi.ServiceDiscoveryBackend;
 import io.vertx.servicediscovery.spi.ServiceDiscoveryBackendTest;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
-import org.vertxetcd.discovery.launcher.EtcdCluster;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.launcher.EtcdCluster;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.io.IOException;
 

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,7 @@ class EtcdBackendServiceTest {
   void setUp(Vertx vertx) {
     prefix = EtcdExtension.newPrefix();
     backend = new EtcdBackendService();
-    backend.init(vertx, etcd.config(prefix));
+    backend.init(vertx, BackendConfig.forCluster(etcd, prefix));
   }
 
   @Test
@@ -179,7 +180,7 @@ class EtcdBackendServiceTest {
     Vertx other = Vertx.vertx();
     try {
       EtcdBackendService reader = new EtcdBackendService();
-      reader.init(other, etcd.config(prefix));
+      reader.init(other, BackendConfig.forCluster(etcd, prefix));
       List<Record> records = await(reader.getRecords());
       assertEquals(6, records.size());
       assertTrue(records.stream().allMatch(r -> r.getMetadata().getString("blob").length() == 1_000_000));
@@ -199,7 +200,7 @@ class EtcdBackendServiceTest {
     Vertx fresh = Vertx.vertx();
     try {
       EtcdBackendService reader = new EtcdBackendService();
-      reader.init(fresh, etcd.config(prefix));
+      reader.init(fresh, BackendConfig.forCluster(etcd, prefix));
       assertEquals(2500, await(reader.getRecords()).size(), "never a partial view");
     } finally {
       await(fresh.close());
@@ -238,7 +239,7 @@ class EtcdBackendServiceTest {
   void closingVertxRevokesTheLease() {
     Vertx node = Vertx.vertx();
     EtcdBackendService nodeBackend = new EtcdBackendService();
-    nodeBackend.init(node, etcd.config(prefix));
+    nodeBackend.init(node, BackendConfig.forCluster(etcd, prefix));
     await(nodeBackend.store(new Record().setName("svc")));
     assertEquals(1, keyValues().size());
 
@@ -250,7 +251,7 @@ class EtcdBackendServiceTest {
   @Test
   void backendsOfOneVertxAndConfigurationShareOneLease(Vertx vertx) {
     EtcdBackendService second = new EtcdBackendService();
-    second.init(vertx, etcd.config(prefix));
+    second.init(vertx, BackendConfig.forCluster(etcd, prefix));
     await(backend.store(new Record().setName("a")));
     await(second.store(new Record().setName("b")));
     Set<Long> leases = keyValues().stream().map(kv -> kv.getLong("lease")).collect(Collectors.toSet());

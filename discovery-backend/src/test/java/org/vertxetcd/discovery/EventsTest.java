@@ -14,8 +14,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.EventRecorder;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -233,7 +234,7 @@ class EventsTest {
   }
 
   private JsonObject config() {
-    return etcd.config(prefix).put("ttl", 10);
+    return BackendConfig.forCluster(etcd, prefix).put("ttl", 10);
   }
 
   /** A discovery whose registry has synced: changes after this are events, not part of the initial view. */

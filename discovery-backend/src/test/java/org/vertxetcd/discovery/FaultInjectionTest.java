@@ -12,15 +12,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.launcher.EtcdCluster;
-import org.vertxetcd.discovery.launcher.EtcdMember;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.EtcdHistory;
-import org.vertxetcd.discovery.support.FaultProxy;
 import org.vertxetcd.discovery.support.Invariants;
 import org.vertxetcd.discovery.support.NodeProcess;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.discovery.support.Workload;
+import org.vertxetcd.launcher.EtcdCluster;
+import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.launcher.EtcdMember;
+import org.vertxetcd.launcher.FaultProxy;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -300,7 +301,7 @@ class FaultInjectionTest {
   }
 
   private JsonObject config(List<String> endpoints) {
-    return etcd.config(prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL).put("requestTimeout", 2000);
+    return BackendConfig.forCluster(etcd, prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL).put("requestTimeout", 2000);
   }
 
   private List<String> proxiedEndpoints() throws Exception {

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -90,7 +91,7 @@ class ForeignKeysTest {
   }
 
   private EtcdBackendService start(Vertx vertx) {
-    return backend(vertx, etcd.config(prefix));
+    return backend(vertx, BackendConfig.forCluster(etcd, prefix));
   }
 
   private static List<String> registrations(EtcdBackendService backend) {

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.EventRecorder;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,7 @@ class HealthTest {
 
   @Test
   void aSyncedNodeIsHealthyAndItsLeaseAppearsWithItsFirstRecord(Vertx vertx) {
-    EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config(EtcdExtension.newPrefix()));
+    EtcdRegistry registry = EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()));
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     await(registry.snapshot());
     await().atMost(Duration.ofSeconds(5)).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
@@ -71,7 +72,7 @@ class HealthTest {
 
   @Test
   void stateChangesArePublishedWithTheirReasonAndTheNewState(Vertx vertx) {
-    JsonObject config = etcd.config(EtcdExtension.newPrefix()).put("stateAddress", "my.state");
+    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("stateAddress", "my.state");
     EventRecorder states = EventRecorder.listen(vertx, "my.state");
     EtcdBackendService backend = backend(vertx, config);
     EtcdRegistry registry = EtcdRegistry.create(vertx, config);

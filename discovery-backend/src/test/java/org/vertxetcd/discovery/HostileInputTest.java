@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.LogCapture;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,8 +57,8 @@ class HostileInputTest {
   @Test
   void garbageNeitherCrashesNorEntersTheViewAndEachBadKeyIsReportedOnce(Vertx vertx) throws Exception {
     String prefix = EtcdExtension.newPrefix();
-    EtcdBackendService reader = backend(vertx, etcd.config(prefix));
-    EtcdBackendService writer = backend(writerVertx, etcd.config(prefix));
+    EtcdBackendService reader = backend(vertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService writer = backend(writerVertx, BackendConfig.forCluster(etcd, prefix));
     await(reader.getRecords());
     Map<String, String> garbage = Map.of(
       prefix + "/svc/not-json", "{{{ not json",
@@ -98,14 +99,14 @@ class HostileInputTest {
       }
       assertTrue(reports.stream().noneMatch(line -> line.contains("xxxxxxxxxx")), "values are never logged");
     }
-    assertTrue(EtcdRegistry.create(vertx, etcd.config(prefix)).health().healthy());
+    assertTrue(EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, prefix)).health().healthy());
   }
 
   @Test
   void namesWithSlashesSpacesUnicodeAndPercentRoundTripThroughTheKeys(Vertx vertx) {
     String prefix = EtcdExtension.newPrefix();
-    EtcdBackendService writer = backend(writerVertx, etcd.config(prefix));
-    EtcdBackendService reader = backend(vertx, etcd.config(prefix));
+    EtcdBackendService writer = backend(writerVertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService reader = backend(vertx, BackendConfig.forCluster(etcd, prefix));
     List<String> names = List.of("orders/v2", "my service", "ünïcødé 服务", "100%", "a%2Fb", "plus+sign", "😀");
     for (String name : names) {
       await(writer.store(new Record().setName(name).setMetadata(new JsonObject().put("name", name))));

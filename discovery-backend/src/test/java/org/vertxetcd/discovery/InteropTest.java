@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -140,7 +141,7 @@ class InteropTest {
   @Test
   void thisNodesRecordsAreExportedForGrpcResolversUnderItsLease(Vertx vertx) {
     String exportPrefix = foreign.substring(1) + "/grpc";
-    EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config(prefix).put("grpcExportPrefix", exportPrefix));
+    EtcdRegistry registry = EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, prefix).put("grpcExportPrefix", exportPrefix));
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     // Stored as ServiceDiscovery.publish stores it: UP.
     Record record = await(backend.store(HttpEndpoint.createRecord("greeter", "127.0.0.1", 8080, "/",
@@ -213,7 +214,7 @@ class InteropTest {
   }
 
   private EtcdBackendOptions withImport(EtcdImportOptions imported) {
-    return new EtcdBackendOptions(etcd.config(prefix)).addImport(imported);
+    return new EtcdBackendOptions(BackendConfig.forCluster(etcd, prefix)).addImport(imported);
   }
 
   /** @return the key's value and lease as etcd holds them, {@code null} when the key does not exist */

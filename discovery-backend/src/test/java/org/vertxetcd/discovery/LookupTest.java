@@ -8,8 +8,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.TestNode;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -39,8 +40,8 @@ class LookupTest {
   @BeforeEach
   void startNodes() {
     String prefix = EtcdExtension.newPrefix();
-    writer = TestNode.start("writer", etcd.config(prefix));
-    reader = TestNode.start("reader", etcd.config(prefix));
+    writer = TestNode.start("writer", BackendConfig.forCluster(etcd, prefix));
+    reader = TestNode.start("reader", BackendConfig.forCluster(etcd, prefix));
   }
 
   @AfterEach

@@ -8,8 +8,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.NodeProcess;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -42,9 +43,9 @@ class MultiNodeTest {
     vertxA = Vertx.vertx();
     vertxB = Vertx.vertx();
     nodeA = new EtcdBackendService();
-    nodeA.init(vertxA, etcd.config(prefix).put("ttl", 10));
+    nodeA.init(vertxA, BackendConfig.forCluster(etcd, prefix).put("ttl", 10));
     nodeB = new EtcdBackendService();
-    nodeB.init(vertxB, etcd.config(prefix).put("ttl", 10));
+    nodeB.init(vertxB, BackendConfig.forCluster(etcd, prefix).put("ttl", 10));
   }
 
   @AfterEach
@@ -90,7 +91,7 @@ class MultiNodeTest {
   @Test
   void aKilledNodeProcessLeavesWithinTheTtl() throws Exception {
     int ttl = 3;
-    try (NodeProcess node = NodeProcess.start("node-1", etcd.config(prefix).put("ttl", ttl))) {
+    try (NodeProcess node = NodeProcess.start("node-1", BackendConfig.forCluster(etcd, prefix).put("ttl", ttl))) {
       List<String> registrations = node.publish("svc", 2);
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
         await(nodeB.getRecords()).stream().map(Record::getRegistration).collect(Collectors.toSet())));

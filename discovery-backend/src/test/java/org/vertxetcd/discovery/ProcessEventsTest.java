@@ -7,9 +7,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.EventRecorder;
 import org.vertxetcd.discovery.support.NodeProcess;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class ProcessEventsTest {
 
   @BeforeEach
   void setUp() {
-    config = etcd.config(EtcdExtension.newPrefix()).put("ttl", TTL);
+    config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("ttl", TTL);
     subscriber = Vertx.vertx();
     events = EventRecorder.listen(subscriber, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
     await(EtcdRegistry.create(subscriber, config).snapshot());

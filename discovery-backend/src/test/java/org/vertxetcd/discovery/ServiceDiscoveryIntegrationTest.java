@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +50,7 @@ class ServiceDiscoveryIntegrationTest {
   @BeforeEach
   void setUp(Vertx vertx) {
     discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
-      .setBackendConfiguration(etcd.config(EtcdExtension.newPrefix())));
+      .setBackendConfiguration(BackendConfig.forCluster(etcd, EtcdExtension.newPrefix())));
   }
 
   @AfterEach
@@ -113,7 +114,7 @@ class ServiceDiscoveryIntegrationTest {
       @Override
       public Future<?> start() {
         own = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
-          .setBackendConfiguration(etcd.config(prefix)));
+          .setBackendConfiguration(BackendConfig.forCluster(etcd, prefix)));
         return own.publish(HttpEndpoint.createRecord("closing", "10.0.0.9", 8080, "/"))
           .onSuccess(published -> record = published);
       }

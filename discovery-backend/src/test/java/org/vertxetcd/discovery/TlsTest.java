@@ -15,9 +15,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.launcher.EtcdCluster;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.TestCertificates;
+import org.vertxetcd.launcher.EtcdCluster;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -223,7 +224,7 @@ class TlsTest {
   }
 
   private static JsonObject config(EtcdExtension etcd) {
-    return etcd.config(EtcdExtension.newPrefix()).put("endpoints", new JsonArray(etcd.endpoints()))
+    return BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("endpoints", new JsonArray(etcd.endpoints()))
       .put("requestTimeout", TIMEOUT);
   }
 

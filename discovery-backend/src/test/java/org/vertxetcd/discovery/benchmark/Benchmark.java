@@ -1,6 +1,6 @@
 package org.vertxetcd.discovery.benchmark;
 
-import org.vertxetcd.discovery.launcher.EtcdCluster;
+import org.vertxetcd.launcher.EtcdCluster;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,8 +6,8 @@ import io.vertx.core.json.JsonObject;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
-import org.vertxetcd.discovery.support.EtcdExtension;
 import org.vertxetcd.discovery.support.NodeProcess;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.util.List;
 import java.util.function.Function;

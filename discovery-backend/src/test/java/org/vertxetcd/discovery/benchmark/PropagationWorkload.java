@@ -9,8 +9,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEventType;
-import org.vertxetcd.discovery.support.EtcdExtension;
 import org.vertxetcd.discovery.support.NodeProcess;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

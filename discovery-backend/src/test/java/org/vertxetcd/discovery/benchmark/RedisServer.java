@@ -1,6 +1,6 @@
 package org.vertxetcd.discovery.benchmark;
 
-import org.vertxetcd.discovery.launcher.WatchedProcess;
+import org.vertxetcd.launcher.WatchedProcess;
 
 import java.io.IOException;
 import java.net.ServerSocket;

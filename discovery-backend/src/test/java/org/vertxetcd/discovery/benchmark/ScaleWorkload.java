@@ -10,7 +10,7 @@ import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;

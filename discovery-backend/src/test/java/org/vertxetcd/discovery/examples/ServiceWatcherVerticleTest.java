@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendOptions;
-import org.vertxetcd.discovery.support.EtcdExtension;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.Set;
@@ -30,7 +31,7 @@ class ServiceWatcherVerticleTest {
 
   @Test
   void theReadmeSubscriberFollowsOneServiceFromSnapshotThroughChanges(Vertx vertx) {
-    JsonObject config = etcd.config(EtcdExtension.newPrefix());
+    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix());
     ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
       .setBackendConfiguration(config));
     Record before = await(discovery.publish(new Record().setName("greeter")));

@@ -17,11 +17,12 @@ import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryHealth;
-import org.vertxetcd.discovery.launcher.EtcdMember;
+import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.discovery.support.ChildJvm;
 import org.vertxetcd.discovery.support.DegradedLookupProbe;
-import org.vertxetcd.discovery.support.EtcdExtension;
-import org.vertxetcd.discovery.support.FaultProxy;
+import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.launcher.FaultProxy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -160,7 +161,7 @@ class DegradedModeTest {
   @Test
   void keepAlivesThatTimedOutLeaveNoStreamOpen(Vertx vertx) throws Exception {
     EtcdMember member = etcd.cluster().member(0);
-    JsonObject config = etcd.config(EtcdExtension.newPrefix()).put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT);
+    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT);
     ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
       .setBackendConfiguration(config));
     resources.add(discovery::close);
@@ -208,7 +209,7 @@ class DegradedModeTest {
   }
 
   private ServiceDiscovery discovery(Vertx vertx, FaultProxy proxy, int maxPendingWrites) {
-    JsonObject config = etcd.config(EtcdExtension.newPrefix())
+    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix())
       .put("endpoints", new JsonArray().add(proxy.url()))
       .put("ttl", TTL)
       .put("requestTimeout", REQUEST_TIMEOUT)

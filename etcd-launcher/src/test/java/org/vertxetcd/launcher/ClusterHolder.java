@@ -1,7 +1,5 @@
-package org.vertxetcd.discovery.support;
+package org.vertxetcd.launcher;
 
-import org.vertxetcd.discovery.launcher.EtcdCluster;
-import org.vertxetcd.discovery.launcher.EtcdMember;
 
 import java.util.stream.Collectors;
 

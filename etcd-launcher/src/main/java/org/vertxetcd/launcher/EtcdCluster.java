@@ -1,7 +1,5 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +7,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -18,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -28,7 +24,8 @@ import java.util.stream.Stream;
  * <p>
  * Every process is stopped by {@link #close()}, or when the JVM that started it ends, however it ends (even by
  * SIGKILL): a watchdog per process notices. The JVM's own shutdown hooks can therefore still use etcd, e.g. to revoke
- * leases. Methods block; do not call them on an event loop.
+ * leases. A cluster built {@link Builder#partitionable()} can also cut one member off from the others while its
+ * clients still reach it ({@link EtcdMember#isolate()}). Methods block; do not call them on an event loop.
  * <pre>
  * try (EtcdCluster etcd = EtcdCluster.builder().members(3).build().start()) {
  *   List&lt;String&gt; endpoints = etcd.endpoints();
@@ -48,8 +45,22 @@ public final class EtcdCluster implements AutoCloseable {
     private final List<String> extraArguments = new ArrayList<>();
     private final List<String> etcdctlArguments = new ArrayList<>();
     private String scheme = "http";
+    private boolean partitionable;
 
     private Builder() {
+    }
+
+    /**
+     * Puts a TCP proxy in front of every member's peer URL, so that {@link EtcdMember#isolate()} can cut a member
+     * off from the others (and {@link EtcdMember#reconnect()} heal it) while clients still reach it. Each member
+     * listens for peers on its own port and advertises its proxy's; the proxies run in this JVM and stop with the
+     * cluster.
+     *
+     * @return this builder
+     */
+    public Builder partitionable() {
+      this.partitionable = true;
+      return this;
     }
 
     /**
@@ -130,29 +141,30 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(EtcdCluster.class);
+  private static final long HEALTH_POLL_MILLIS = 100;
   private static final String INSTALL_HINT = "install it with 'apt-get install -y etcd-server etcd-client' "
     + "(Debian/Ubuntu) or point %s at it";
 
   private final String binary;
-  private final String etcdctl;
+  private final Etcdctl etcdctl;
   private final Path dataRoot;
   private final boolean ownsDataRoot;
   private final String scheme;
   private final String token = "vertx-etcd-" + UUID.randomUUID();
   private final List<String> extraArguments;
-  private final List<String> etcdctlArguments;
   private final int heartbeatMillis;
   private final int electionMillis;
   private final List<EtcdMember> members = new ArrayList<>();
+  private final PeerNetwork peerNetwork;
 
   private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
     this.binary = binary;
-    this.etcdctl = etcdctl;
     this.ownsDataRoot = builder.dataRoot == null;
     this.dataRoot = ownsDataRoot ? Files.createTempDirectory(tempBase(), "etcd-") : builder.dataRoot;
+    Files.createDirectories(dataRoot);
+    this.etcdctl = new Etcdctl(etcdctl, builder.etcdctlArguments, dataRoot);
     this.scheme = builder.scheme;
     this.extraArguments = List.copyOf(builder.extraArguments);
-    this.etcdctlArguments = List.copyOf(builder.etcdctlArguments);
     this.heartbeatMillis = builder.heartbeatMillis;
     this.electionMillis = builder.electionMillis;
     int[] ports = freePorts(builder.members * 2);
@@ -160,6 +172,7 @@ public final class EtcdCluster implements AutoCloseable {
       members.add(new EtcdMember(this, i, ports[2 * i], ports[2 * i + 1], dataRoot.resolve("member-" + i),
         dataRoot.resolve("member-" + i + ".log")));
     }
+    this.peerNetwork = builder.partitionable ? new PeerNetwork(members) : null;
   }
 
   /** @return a builder for a one-member cluster with default settings */
@@ -211,21 +224,30 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until every running member reports itself healthy (it has a leader and serves requests).
+   * Waits until every running member reports itself healthy (it has a leader and serves requests). The timeout holds
+   * however long a member takes to answer: each probe gets only the time that is left.
    *
    * @param timeout how long to wait
    * @throws IOException when some member is still unhealthy after the timeout; the message holds its log's end
    */
   public void awaitHealthy(Duration timeout) throws IOException {
-    long end = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + timeout.toNanos();
     for (EtcdMember member : members) {
-      while (member.isRunning() && !isHealthy(member)) {
-        if (System.nanoTime() > end) {
-          throw new IOException("etcd " + member + " did not become healthy within " + timeout.toSeconds()
-            + " s; its log ends with:\n" + member.logTail());
-        }
-        sleepQuietly(100);
+      awaitHealthy(member, deadline, timeout);
+    }
+  }
+
+  private void awaitHealthy(EtcdMember member, long deadline, Duration timeout) throws IOException {
+    while (member.isRunning()) {
+      Duration remaining = Duration.ofNanos(deadline - System.nanoTime());
+      if (remaining.isNegative() || remaining.isZero()) {
+        throw new IOException("etcd " + member + " did not become healthy within " + timeout.toMillis()
+          + " ms; its log ends with:\n" + member.logTail());
       }
+      if (isHealthy(member, remaining)) {
+        return;
+      }
+      sleepQuietly(Math.min(HEALTH_POLL_MILLIS, remaining.toMillis()));
     }
   }
 
@@ -238,12 +260,7 @@ public final class EtcdCluster implements AutoCloseable {
         continue;
       }
       try {
-        JsonArray statuses = new JsonArray(etcdctlAt(List.of(member.clientUrl()), "endpoint", "status", "-w",
-          "json"));
-        JsonObject status = statuses.getJsonObject(0).getJsonObject("Status");
-        long leader = status.getLong("leader");
-        long self = status.getJsonObject("header").getLong("member_id");
-        if (leader == self) {
+        if (member.status().isLeader()) {
           return member.index();
         }
       } catch (RuntimeException e) {
@@ -265,45 +282,43 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * Runs {@code etcdctl} against the given endpoints.
+   * Runs {@code etcdctl} against the given endpoints, for at most 30 seconds.
    *
    * @param endpoints the client URLs to talk to
    * @param arguments the command and its arguments
    * @return what it printed on standard output
-   * @throws IllegalStateException when it exits with an error; the message holds what it printed
+   * @throws IllegalStateException when it exits with an error or does not exit in time; the message holds what it
+   *                               printed
    */
   public String etcdctlAt(List<String> endpoints, String... arguments) {
-    List<String> command = new ArrayList<>(List.of(etcdctl, "--endpoints=" + String.join(",", endpoints),
-      "--command-timeout=5s", "--dial-timeout=2s"));
-    command.addAll(etcdctlArguments);
-    command.addAll(List.of(arguments));
-    try {
-      ProcessBuilder builder = new ProcessBuilder(command);
-      builder.environment().put("ETCDCTL_API", "3");
-      Process process = builder.start();
-      process.getOutputStream().close();
-      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-        process.destroyForcibly();
-        throw new IllegalStateException("etcdctl " + String.join(" ", arguments) + " failed: " + err.trim()
-          + out.trim());
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot run " + etcdctl, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("Interrupted while running etcdctl", e);
-    }
+    return etcdctlAt(endpoints, Etcdctl.DEFAULT_TIMEOUT, arguments);
   }
 
   /**
-   * Kills every member and deletes the data this cluster created. Safe to call more than once.
+   * Runs {@code etcdctl} against the given endpoints; its own {@code --command-timeout} and {@code --dial-timeout}
+   * are shortened to the timeout when they are longer.
+   *
+   * @param endpoints the client URLs to talk to
+   * @param timeout   how long it may run: then it is killed
+   * @param arguments the command and its arguments
+   * @return what it printed on standard output
+   * @throws IllegalStateException when it exits with an error or does not exit within the timeout; the message holds
+   *                               what it printed
+   */
+  public String etcdctlAt(List<String> endpoints, Duration timeout, String... arguments) {
+    return etcdctl.run(endpoints, timeout, arguments);
+  }
+
+  /**
+   * Kills every member, stops the peer proxies of a partitionable cluster and deletes the data this cluster created.
+   * Safe to call more than once.
    */
   @Override
   public void close() {
     destroyAll();
+    if (peerNetwork != null) {
+      peerNetwork.close();
+    }
     if (ownsDataRoot) {
       deleteRecursively(dataRoot);
     }
@@ -317,6 +332,22 @@ public final class EtcdCluster implements AutoCloseable {
     return scheme;
   }
 
+  boolean isPartitionable() {
+    return peerNetwork != null;
+  }
+
+  PeerNetwork peerNetwork() {
+    if (peerNetwork == null) {
+      throw new IllegalStateException("Members of this cluster cannot be isolated: build it with "
+        + "EtcdCluster.builder().partitionable()");
+    }
+    return peerNetwork;
+  }
+
+  int advertisedPeerPort(EtcdMember member) {
+    return peerNetwork != null ? peerNetwork.advertisedPort(member.index()) : member.listenPeerPort();
+  }
+
   List<String> memberArguments(EtcdMember member) {
     String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl())
       .collect(Collectors.joining(","));
@@ -325,7 +356,7 @@ public final class EtcdCluster implements AutoCloseable {
       "--data-dir=" + member.dataDir(),
       "--listen-client-urls=" + member.clientUrl(),
       "--advertise-client-urls=" + member.clientUrl(),
-      "--listen-peer-urls=" + member.peerUrl(),
+      "--listen-peer-urls=" + member.listenPeerUrl(),
       "--initial-advertise-peer-urls=" + member.peerUrl(),
       "--initial-cluster=" + initialCluster,
       "--initial-cluster-state=new",
@@ -339,11 +370,12 @@ public final class EtcdCluster implements AutoCloseable {
     return arguments;
   }
 
-  private boolean isHealthy(EtcdMember member) {
+  private boolean isHealthy(EtcdMember member, Duration timeout) {
     try {
-      etcdctlAt(List.of(member.clientUrl()), "endpoint", "health");
+      etcdctlAt(List.of(member.clientUrl()), timeout, "endpoint", "health");
       return true;
     } catch (RuntimeException e) {
+      LOG.debug("etcd {} is not healthy yet", member, e);
       return false;
     }
   }

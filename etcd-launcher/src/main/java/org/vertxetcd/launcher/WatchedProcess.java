@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
 import java.io.IOException;
 import java.nio.file.Path;

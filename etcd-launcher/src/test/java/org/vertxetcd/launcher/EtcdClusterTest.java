@@ -1,12 +1,11 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.ClusterHolder;
-import org.vertxetcd.discovery.support.EtcdExtension;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
@@ -75,6 +74,29 @@ class EtcdClusterTest {
   }
 
   @Test
+  void waitsForHealthAndCommandsKeepTheirTimeoutsWhileAMemberDoesNotAnswer() throws Exception {
+    EtcdCluster cluster = etcd.cluster();
+    EtcdMember member = cluster.member(2);
+    member.pause();
+    try {
+      // A paused member accepts connections and never answers: each etcdctl probe would wait its 5 s command timeout.
+      long start = System.nanoTime();
+      assertThrows(IOException.class, () -> cluster.awaitHealthy(Duration.ofSeconds(1)));
+      assertTrue(elapsedSince(start).compareTo(Duration.ofSeconds(3)) < 0, "awaitHealthy(1 s) gave up after "
+        + elapsedSince(start));
+
+      start = System.nanoTime();
+      assertThrows(IllegalStateException.class, () -> cluster.etcdctlAt(List.of(member.clientUrl()),
+        Duration.ofSeconds(1), "--command-timeout=30s", "get", "/x"));
+      assertTrue(elapsedSince(start).compareTo(Duration.ofSeconds(3)) < 0, "etcdctlAt(1 s) gave up after "
+        + elapsedSince(start));
+    } finally {
+      member.resume();
+    }
+    cluster.awaitHealthy(Duration.ofSeconds(30));
+  }
+
+  @Test
   void aStoppedMemberRestartsOnItsData() throws Exception {
     EtcdCluster cluster = etcd.cluster();
     cluster.etcdctl("put", "/launcher/kept", "v");
@@ -114,5 +136,9 @@ class EtcdClusterTest {
     } finally {
       holder.destroyForcibly();
     }
+  }
+
+  private static Duration elapsedSince(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 }

@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery.launcher;
+package org.vertxetcd.launcher;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One etcd process of an {@link EtcdCluster}: its URLs, its data directory, and the ways a test breaks it (kill,
- * pause, stop) and brings it back (resume, start on the same data).
+ * pause, stop, isolate from its peers) and brings it back (resume, start on the same data, reconnect).
  * <p>
  * The process is a {@link WatchedProcess}: it dies with the JVM that started it. Methods block; do not call them on
  * an event loop.
@@ -61,9 +61,22 @@ public final class EtcdMember {
     return clientPort;
   }
 
-  /** @return the peer URL used by the other members */
+  /**
+   * @return the peer URL the other members dial; in a {@linkplain EtcdCluster.Builder#partitionable() partitionable}
+   *         cluster that of the proxy in front of {@link #listenPeerUrl()}
+   */
   public String peerUrl() {
+    return "http://127.0.0.1:" + cluster.advertisedPeerPort(this);
+  }
+
+  /** @return the peer URL the process listens on: {@link #peerUrl()} unless the cluster is partitionable */
+  public String listenPeerUrl() {
     return "http://127.0.0.1:" + peerPort;
+  }
+
+  /** @return the port the process listens on for its peers */
+  int listenPeerPort() {
+    return peerPort;
   }
 
   /** @return the member's data directory */
@@ -125,6 +138,35 @@ public final class EtcdMember {
   }
 
   /**
+   * Cuts this member off from the other members, in both directions, as a network partition does: connections
+   * between them are reset and new ones hang. Clients still reach it on its client URL, where it answers without a
+   * leader (writes and linearizable reads fail or time out) while the others keep their quorum. The process itself
+   * is untouched: kill, pause, restart and {@link #reconnect()} work as usual.
+   *
+   * @throws IllegalStateException unless the cluster was built {@linkplain EtcdCluster.Builder#partitionable()
+   *                               partitionable}
+   */
+  public void isolate() {
+    cluster.peerNetwork().isolate(index);
+  }
+
+  /**
+   * Connects an {@linkplain #isolate() isolated} member to the others again; it catches up with what they wrote
+   * meanwhile. Does nothing for a member that is not isolated.
+   *
+   * @throws IllegalStateException unless the cluster was built {@linkplain EtcdCluster.Builder#partitionable()
+   *                               partitionable}
+   */
+  public void reconnect() {
+    cluster.peerNetwork().reconnect(index);
+  }
+
+  /** @return whether the member is {@linkplain #isolate() isolated} from the others */
+  public boolean isIsolated() {
+    return cluster.isPartitionable() && cluster.peerNetwork().isIsolated(index);
+  }
+
+  /**
    * Stops the process if it runs, then starts it again on the same data.
    *
    * @throws IOException when it cannot be started
@@ -132,6 +174,14 @@ public final class EtcdMember {
   public void restart() throws IOException {
     stop();
     start();
+  }
+
+  /**
+   * @return what the member says of itself: its id, the leader it follows, its Raft term
+   * @throws IllegalStateException when it does not answer (stopped, paused)
+   */
+  public MemberStatus status() {
+    return MemberStatus.parse(cluster.etcdctlAt(List.of(clientUrl()), "endpoint", "status", "-w", "fields"));
   }
 
   /** @return the last lines of the process's log, for error messages */

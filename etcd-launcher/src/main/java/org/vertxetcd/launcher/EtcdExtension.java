@@ -1,11 +1,8 @@
-package org.vertxetcd.discovery.support;
+package org.vertxetcd.launcher;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-import org.vertxetcd.discovery.launcher.EtcdCluster;
 
 import java.util.List;
 import java.util.UUID;
@@ -47,11 +44,22 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
     return new EtcdExtension(members, customizer);
   }
 
+  /**
+   * Starts the cluster before the class's first test.
+   *
+   * @param context the test class's context
+   * @throws Exception when etcd cannot start
+   */
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
     cluster = customizer.apply(EtcdCluster.builder().members(members)).build().start();
   }
 
+  /**
+   * Stops every process of the cluster and deletes its data.
+   *
+   * @param context the test class's context
+   */
   @Override
   public void afterAll(ExtensionContext context) {
     if (cluster != null) {
@@ -72,18 +80,6 @@ public final class EtcdExtension implements BeforeAllCallback, AfterAllCallback 
   /** @return a key prefix no other test uses */
   public static String newPrefix() {
     return "/test/" + UUID.randomUUID();
-  }
-
-  /**
-   * @param prefix the registry prefix
-   * @return a backend configuration selecting this backend against this cluster, with a short TTL
-   */
-  public JsonObject config(String prefix) {
-    return new JsonObject()
-      .put("backend-name", "etcd")
-      .put("endpoints", new JsonArray(endpoints()))
-      .put("prefix", prefix)
-      .put("ttl", 3);
   }
 
   /**
