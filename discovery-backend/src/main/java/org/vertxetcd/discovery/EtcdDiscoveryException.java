@@ -44,6 +44,7 @@ public class EtcdDiscoveryException extends VertxException {
     ETCD_ERROR
   }
 
+  /** The kind of failure. */
   private final Reason reason;
 
   /**

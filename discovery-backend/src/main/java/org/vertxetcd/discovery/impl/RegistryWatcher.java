@@ -68,6 +68,8 @@ public final class RegistryWatcher {
    * fewer keys.
    */
   private static final int PAGE_SIZE = 20_000;
+  /** How long a watch may stay quiet before a progress notification is asked for. */
+  private static final long PROGRESS_INTERVAL_MS = 5_000;
   /** Watch responses with more changes than this are decoded on a worker, not on the registry's event loop. */
   private static final int DECODED_IN_PLACE = 32;
 
@@ -80,6 +82,9 @@ public final class RegistryWatcher {
 
   private Watch.Watcher watcher;
   private long generation;
+  private long progressTimer = -1;
+  /** When etcd last confirmed the view current: a list, the watch's creation, an event or a progress notification. */
+  private volatile long confirmedNanos = System.nanoTime();
   /** Responses being decoded on a worker: later ones queue behind them, so changes stay in revision order. */
   private int decoding;
   private boolean closed;
@@ -104,13 +109,37 @@ public final class RegistryWatcher {
 
   /** Lists the prefix, then watches it; on the registry's context. */
   public void start() {
+    progressTimer = context.setPeriodic(PROGRESS_INTERVAL_MS, id -> requestProgressWhenQuiet());
     relist();
   }
 
   /** Stops watching; on the registry's context. */
   public void close() {
     closed = true;
+    context.owner().cancelTimer(progressTimer);
     stopWatcher();
+  }
+
+  /**
+   * @return the nanoTime at which etcd last confirmed the view current: the view may miss the changes made since
+   *     (while the watch is quiet, a progress notification is asked for every few seconds)
+   */
+  public long confirmedNanos() {
+    return confirmedNanos;
+  }
+
+  /**
+   * A quiet watch says nothing: a progress notification asked for now tells that it is current. Its revision is not
+   * applied, since etcd before 3.4.25 and 3.5.8 may answer one before the watch has sent every event (etcd #15220).
+   */
+  private void requestProgressWhenQuiet() {
+    if (watcher != null && System.nanoTime() - confirmedNanos >= PROGRESS_INTERVAL_MS * 1_000_000) {
+      try {
+        watcher.requestProgress();
+      } catch (RuntimeException e) {
+        LOG.debug("Could not ask etcd for the progress of the watch of {}", format.root(), e);
+      }
+    }
   }
 
   private void relist() {
@@ -126,6 +155,7 @@ public final class RegistryWatcher {
         retry(error, this::relist);
         return;
       }
+      confirmedNanos = System.nanoTime();
       listener.onSnapshot(snapshot.keys, snapshot.revision);
       watchFrom(snapshot.revision + 1);
     });
@@ -165,15 +195,19 @@ public final class RegistryWatcher {
     if (watchGeneration != generation || closed) {
       return;
     }
+    confirmedNanos = System.nanoTime();
     if (response.isCreatedNotify()) {
       retries.succeeded();
       listener.onFresh();
       return;
     }
     List<WatchEvent> events = response.getEvents();
-    long headerRevision = response.getHeader().getRevision();
+    if (events.isEmpty()) {
+      // A progress notification: it confirms the view, its revision is not applied (see requestProgressWhenQuiet).
+      return;
+    }
     if (decoding == 0 && events.size() <= DECODED_IN_PLACE) {
-      apply(watchGeneration, decodeEvents(events), headerRevision);
+      apply(watchGeneration, decodeEvents(events));
       return;
     }
     decoding++;
@@ -182,7 +216,7 @@ public final class RegistryWatcher {
       if (error != null) {
         onBroken(watchGeneration, error);
       } else {
-        apply(watchGeneration, changes, headerRevision);
+        apply(watchGeneration, changes);
       }
     });
   }
@@ -197,12 +231,11 @@ public final class RegistryWatcher {
     return changes;
   }
 
-  private void apply(long watchGeneration, List<KeyChange> changes, long headerRevision) {
+  private void apply(long watchGeneration, List<KeyChange> changes) {
     if (watchGeneration != generation || closed) {
       return;
     }
-    long revision = changes.isEmpty() ? headerRevision : changes.get(changes.size() - 1).modRevision();
-    listener.onChanges(changes, revision);
+    listener.onChanges(changes, changes.get(changes.size() - 1).modRevision());
   }
 
   private void onBroken(long watchGeneration, Throwable error) {
@@ -216,8 +249,30 @@ public final class RegistryWatcher {
         format.rangeStart().toString());
       relist();
     } else {
-      retry(error, () -> watchFrom(appliedRevision.getAsLong() + 1));
+      retry(error, this::checkThenWatch);
     }
+  }
+
+  /**
+   * A cheap read before the watch is created again: a client whose JWT auth token went stale (auth data changed)
+   * has its watch creations refused forever ("failed to create watch id"), and only a refused read makes jetcd drop
+   * the token; the read also waits for etcd to answer before a watch is asked of it.
+   */
+  private void checkThenWatch() {
+    if (closed) {
+      return;
+    }
+    GetOption probe = GetOption.builder().withRange(format.rangeEnd()).withLimit(1).withKeysOnly(true)
+      .withSerializable(true).build();
+    connection.call("read " + format.root(), () -> connection.kv().get(format.rangeStart(), probe))
+      .onComplete((read, error) -> {
+        if (error != null) {
+          listener.onStale(error);
+          retry(error, this::checkThenWatch);
+        } else {
+          watchFrom(appliedRevision.getAsLong() + 1);
+        }
+      });
   }
 
   private void retry(Throwable error, Runnable attempt) {
