@@ -5,6 +5,9 @@
 module org.vertxetcd.discovery {
   requires static io.vertx.codegen.api;
   requires static io.vertx.codegen.json;
+  requires static io.vertx.metrics.micrometer;
+  requires static micrometer.core;
+  requires static io.vertx.healthcheck;
 
   requires transitive io.vertx.core;
   requires transitive vertx.service.discovery;

@@ -1,5 +1,6 @@
 package org.vertxetcd.discovery;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.codegen.annotations.DataObject;
 import io.vertx.codegen.annotations.GenIgnore;
 import io.vertx.codegen.json.annotations.JsonGen;
@@ -150,6 +151,7 @@ public class EtcdBackendOptions {
   private String password;
   private List<EtcdImportOptions> imports;
   private String grpcExportPrefix;
+  private MeterRegistry meterRegistry;
 
   /**
    * Creates options with every default.
@@ -192,6 +194,7 @@ public class EtcdBackendOptions {
     imports = new ArrayList<>();
     other.imports.forEach(this::addImport);
     grpcExportPrefix = other.grpcExportPrefix;
+    meterRegistry = other.meterRegistry;
   }
 
   /**
@@ -876,6 +879,26 @@ public class EtcdBackendOptions {
     return grpcExportPrefix == null ? null : KeyLayout.withoutTrailingSlashes(grpcExportPrefix.trim());
   }
 
+  /** @return the Micrometer registry the registry's meters go to, when given explicitly */
+  @GenIgnore
+  public MeterRegistry getMeterRegistry() {
+    return meterRegistry;
+  }
+
+  /**
+   * Sends the registry's meters ({@code vertx_etcd_discovery_*}) to this Micrometer registry. Without it they go to
+   * the registry of the Vert.x instance's Micrometer metrics when those are enabled
+   * ({@code MicrometerMetricsOptions}), and nowhere otherwise. Not part of the JSON form.
+   *
+   * @param meterRegistry the registry, {@code null} for the Vert.x instance's
+   * @return a reference to this, so the API can be used fluently
+   */
+  @GenIgnore
+  public EtcdBackendOptions setMeterRegistry(MeterRegistry meterRegistry) {
+    this.meterRegistry = meterRegistry;
+    return this;
+  }
+
   /** @return whether the endpoints use TLS */
   public boolean usesTls() {
     return endpoints != null && !endpoints.isEmpty() && endpoints.get(0).trim().startsWith("https://");
@@ -898,14 +921,14 @@ public class EtcdBackendOptions {
       && Objects.equals(keyFile, other.keyFile) && Objects.equals(trustOptions, other.trustOptions)
       && Objects.equals(keyCertOptions, other.keyCertOptions) && Objects.equals(user, other.user)
       && Objects.equals(password, other.password) && Objects.equals(imports, other.imports)
-      && Objects.equals(grpcExportPrefix, other.grpcExportPrefix);
+      && Objects.equals(grpcExportPrefix, other.grpcExportPrefix) && meterRegistry == other.meterRegistry;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(endpoints, prefix, ttl, announceAddress, eventsAddress, stateAddress, requestTimeout,
       maxPendingWrites, maxRequestBytes, caFile, certFile, keyFile, trustOptions, keyCertOptions, user, password,
-      imports, grpcExportPrefix);
+      imports, grpcExportPrefix, System.identityHashCode(meterRegistry));
   }
 
   @Override

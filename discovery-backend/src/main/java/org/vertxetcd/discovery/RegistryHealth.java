@@ -184,6 +184,39 @@ public final class RegistryHealth {
     return problems;
   }
 
+  /**
+   * @return what is wrong, in plain words, e.g. "the view is stale: it answers from the last state etcd sent (...)";
+   *     {@code null} when healthy
+   */
+  public String reason() {
+    if (healthy()) {
+      return null;
+    }
+    StringBuilder reason = new StringBuilder();
+    switch (view) {
+      case SYNCING -> reason.append("the registry has not synced with etcd yet");
+      case STALE -> reason.append("the view is stale: lookups answer from the last state etcd sent");
+      default -> { }
+    }
+    switch (lease) {
+      case UNCONFIRMED -> append(reason, "etcd has not confirmed the lease for a TTL: this node's records may have "
+        + "expired");
+      case LOST -> append(reason, "the lease was lost: this node's records are being registered again");
+      default -> { }
+    }
+    imports.stream().filter(imported -> imported.view() != ViewState.FRESH).forEach(imported -> append(reason,
+      "the import of " + imported.prefix() + " does not follow etcd"));
+    problems.forEach((source, problem) -> append(reason, source + " fails: " + problem));
+    if (lastError != null && problems.isEmpty()) {
+      reason.append(" (").append(lastError).append(')');
+    }
+    return reason.toString();
+  }
+
+  private static void append(StringBuilder reason, String part) {
+    reason.append(reason.length() == 0 ? "" : "; ").append(part);
+  }
+
   /** @return the last error met while talking to etcd, {@code null} when things are fine */
   public String lastError() {
     return lastError;

@@ -37,6 +37,11 @@ public final class BadKeys {
     }
   }
 
+  /** @return how many keys are reported as holding no record (read from any thread: a count, not exact) */
+  public int size() {
+    return reported.size();
+  }
+
   /**
    * Forgets the keys a full list no longer shows as bad.
    *

@@ -27,8 +27,10 @@ public final class ChangeApplier {
    * @param lease    this node's lease
    * @param recovery told when one of this node's records is deleted by someone else
    * @param exporter told about this node's records as the watch applies them
+   * @param metrics  times this node's writes until the watch delivers them
    */
-  public record OwnSide(OwnRecords own, LeaseSession lease, Recovery recovery, EndpointExporter exporter) {
+  public record OwnSide(OwnRecords own, LeaseSession lease, Recovery recovery, EndpointExporter exporter,
+                        RegistryMetrics metrics) {
   }
 
   private final KeyFormat format;
@@ -48,6 +50,11 @@ public final class ChangeApplier {
     this.cache = cache;
     this.side = side;
     this.publisher = publisher;
+  }
+
+  /** @return how many keys are skipped as not a record */
+  public int badKeys() {
+    return badKeys.size();
   }
 
   /**
@@ -188,6 +195,13 @@ public final class ChangeApplier {
     } else if (previous != null) {
       side.exporter().onRecordGone(previous.record());
     }
-    return own.attribute(registration, change.kind(), change.modRevision());
+    OwnRecords.PendingWrite write = own.attribute(registration, change.kind(), change.modRevision());
+    if (write == null) {
+      return OwnRecords.Origin.REMOTE;
+    }
+    if (write.confirmedNanos() != 0) {
+      side.metrics().watchDelay(System.nanoTime() - write.confirmedNanos());
+    }
+    return write.origin();
   }
 }

@@ -27,18 +27,21 @@ public final class EventPublisher {
   private final String announceAddress;
   private final String stateAddress;
   private final Subscribers subscribers;
+  private final RegistryMetrics metrics;
 
   /**
    * @param vertx       the application's Vert.x instance
    * @param options     the registry's options
    * @param subscribers the subscribers of the registry, who receive every event too
+   * @param metrics     counts the events
    */
-  public EventPublisher(Vertx vertx, EtcdBackendOptions options, Subscribers subscribers) {
+  public EventPublisher(Vertx vertx, EtcdBackendOptions options, Subscribers subscribers, RegistryMetrics metrics) {
     this.vertx = vertx;
     this.eventsAddress = options.getEventsAddress();
     this.announceAddress = options.getAnnounceAddress();
     this.stateAddress = options.getStateAddress();
     this.subscribers = subscribers;
+    this.metrics = metrics;
   }
 
   /**
@@ -61,6 +64,7 @@ public final class EventPublisher {
    */
   public void publish(RegistryEventType type, CachedRecord record, long revision, OwnRecords.Origin origin) {
     RegistryEvent event = new RegistryEvent(type, record, revision, origin != OwnRecords.Origin.REMOTE);
+    metrics.eventPublished(type);
     subscribers.dispatch(event);
     vertx.eventBus().publish(eventsAddress, event.toJson(), LOCAL_ONLY);
     if (origin != OwnRecords.Origin.CALL) {

@@ -56,6 +56,7 @@ public final class LeaseSession {
   private final ContextInternal context;
   private final EtcdConnection connection;
   private final Listener listener;
+  private final RegistryMetrics metrics;
   private final Retrier retrier;
   /** Calls waiting for a lease, each until its deadline. */
   private final Waiters waiting;
@@ -79,12 +80,14 @@ public final class LeaseSession {
    * @param connection        the etcd connection
    * @param listener          receives the lease's lifecycle
    * @param permanentFailures where a grant etcd refuses is reported
+   * @param metrics           times the keep-alives
    */
   public LeaseSession(ContextInternal context, EtcdConnection connection, Listener listener,
-                      PermanentFailures permanentFailures) {
+                      PermanentFailures permanentFailures, RegistryMetrics metrics) {
     this.context = context;
     this.connection = connection;
     this.listener = listener;
+    this.metrics = metrics;
     this.retrier = new Retrier(context, Backoff.BACKGROUND, "the lease", permanentFailures);
     this.waiting = new Waiters(context);
   }
@@ -283,9 +286,11 @@ public final class LeaseSession {
       return;
     }
     long kept = lease;
+    long sent = System.nanoTime();
     connection.call("keep lease " + Long.toHexString(kept) + " alive", ttlMs,
         () -> connection.lease().keepAliveOnce(kept))
       .onComplete((response, error) -> {
+        metrics.keepAlive(System.nanoTime() - sent, error == null);
         if (kept != lease) {
           return;
         }

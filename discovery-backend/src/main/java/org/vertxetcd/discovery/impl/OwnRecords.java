@@ -33,6 +33,7 @@ public final class OwnRecords {
     private final KeyChange.Kind kind;
     private final Origin origin;
     private long revision = -1;
+    private long confirmedNanos;
 
     PendingWrite(String registration, KeyChange.Kind kind, Origin origin) {
       this.registration = registration;
@@ -42,6 +43,16 @@ public final class OwnRecords {
 
     boolean matches(KeyChange.Kind changeKind, long changeRevision) {
       return kind == changeKind && (revision == -1 || revision == changeRevision);
+    }
+
+    /** @return the path that made the write */
+    public Origin origin() {
+      return origin;
+    }
+
+    /** @return when etcd acknowledged the write ({@code System.nanoTime()}), 0 when its answer was lost */
+    public long confirmedNanos() {
+      return confirmedNanos;
     }
   }
 
@@ -108,6 +119,7 @@ public final class OwnRecords {
    */
   public void confirmed(PendingWrite write, long revision) {
     write.revision = revision;
+    write.confirmedNanos = System.nanoTime();
   }
 
   /**
@@ -124,12 +136,12 @@ public final class OwnRecords {
    * @param registration the registration id of a change the watch delivered
    * @param kind         its kind
    * @param revision     its revision
-   * @return who made it; a matching pending write is consumed
+   * @return the write of this node that made it (consumed), {@code null} when another node or client made it
    */
-  public Origin attribute(String registration, KeyChange.Kind kind, long revision) {
+  public PendingWrite attribute(String registration, KeyChange.Kind kind, long revision) {
     Deque<PendingWrite> writes = pending.get(registration);
     if (writes == null) {
-      return Origin.REMOTE;
+      return null;
     }
     for (Iterator<PendingWrite> it = writes.iterator(); it.hasNext(); ) {
       PendingWrite write = it.next();
@@ -138,10 +150,10 @@ public final class OwnRecords {
         if (writes.isEmpty()) {
           pending.remove(registration);
         }
-        return write.origin;
+        return write;
       }
     }
-    return Origin.REMOTE;
+    return null;
   }
 
   /**

@@ -41,6 +41,7 @@ public final class Recovery {
   private final OwnRecords own;
   private final LeaseSession lease;
   private final PutIfAbsentBatcher batcher;
+  private final RegistryMetrics metrics;
   private final Retrier retrier;
   /** Stray keys already reported. */
   private final Set<String> strays = new HashSet<>();
@@ -58,6 +59,7 @@ public final class Recovery {
     this.own = parts.own();
     this.lease = parts.lease();
     this.batcher = parts.batcher();
+    this.metrics = parts.metrics();
     this.retrier = new Retrier(context, Backoff.BACKGROUND, "re-registration", permanentFailures);
   }
 
@@ -110,6 +112,7 @@ public final class Recovery {
         KeyValue existing = outcome.existing();
         if (existing == null) {
           own.confirmed(pending, outcome.revision());
+          metrics.reregistered();
           return context.succeededFuture();
         }
         own.abandon(pending);

@@ -75,12 +75,16 @@ public final class Registries {
     return new Handle(registry, handle);
   }
 
-  /** Equal options, equal name; the JSON holds secrets (a password, in-memory keys), so the name is its digest. */
+  /**
+   * Equal options, equal name; the JSON holds secrets (a password, in-memory keys), so the name is its digest. An
+   * explicit meter registry is not in the JSON: registries with different ones are different.
+   */
   private static String name(EtcdBackendOptions options) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256")
         .digest(options.toJson().encode().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
+      return HexFormat.of().formatHex(digest) + (options.getMeterRegistry() == null ? ""
+        : "@" + System.identityHashCode(options.getMeterRegistry()));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("Every Java platform has SHA-256", e);
     }

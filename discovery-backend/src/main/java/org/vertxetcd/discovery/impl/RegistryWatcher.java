@@ -70,6 +70,8 @@ public final class RegistryWatcher {
   private static final int PAGE_SIZE = 20_000;
   /** How long a watch may stay quiet before a progress notification is asked for. */
   private static final long PROGRESS_INTERVAL_MS = 5_000;
+  /** How often the watch is checked for being quiet. */
+  private static final long PROGRESS_CHECK_MS = 1_000;
   /** Watch responses with more changes than this are decoded on a worker, not on the registry's event loop. */
   private static final int DECODED_IN_PLACE = 32;
 
@@ -109,7 +111,7 @@ public final class RegistryWatcher {
 
   /** Lists the prefix, then watches it; on the registry's context. */
   public void start() {
-    progressTimer = context.setPeriodic(PROGRESS_INTERVAL_MS, id -> requestProgressWhenQuiet());
+    progressTimer = context.setPeriodic(PROGRESS_CHECK_MS, id -> requestProgressWhenQuiet());
     relist();
   }
 

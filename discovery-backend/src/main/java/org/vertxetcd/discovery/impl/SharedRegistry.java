@@ -53,6 +53,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   private final ViewSync sync;
   private final Writes writes;
   private final Snapshots snapshots;
+  private final RegistryMetrics metrics;
   private final long cleanUpTimer;
   private volatile boolean closed;
   private Future<Void> closing;
@@ -67,19 +68,20 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     this.options = options;
     this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.connection = new EtcdConnection(context, options);
+    this.metrics = RegistryMetrics.create(vertx, options, new Gauges());
     Subscribers subscribers = new Subscribers();
-    EventPublisher publisher = new EventPublisher(vertx, options, subscribers);
+    EventPublisher publisher = new EventPublisher(vertx, options, subscribers, metrics);
     this.state = new HealthState(options, publisher, this::health);
-    this.lease = new LeaseSession(context, connection, this, state);
+    this.lease = new LeaseSession(context, connection, this, state, metrics);
     KeyLayout layout = new KeyLayout(options.normalizedPrefix());
     RecordCache cache = new RecordCache();
     PutIfAbsentBatcher batcher = new PutIfAbsentBatcher(context, connection,
       RecordWriter.attemptTimeoutMs(options.getRequestTimeout()));
-    WriteParts parts = new WriteParts(context, connection, layout, cache, own, lease, batcher);
+    WriteParts parts = new WriteParts(context, connection, layout, cache, own, lease, batcher, metrics);
     this.recovery = new Recovery(parts, state);
     this.exporter = new EndpointExporter(context, connection, options.normalizedGrpcExportPrefix(), lease::id, state);
     ChangeApplier applier = new ChangeApplier(layout, cache,
-      new ChangeApplier.OwnSide(own, lease, recovery, exporter), publisher);
+      new ChangeApplier.OwnSide(own, lease, recovery, exporter, metrics), publisher);
     this.ownRange = new WatchedRange("the registry " + layout.root(), context, connection, layout, cache, applier,
       this, own::forgetUpTo, state);
     this.imports = options.getImports().stream()
@@ -90,7 +92,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     ranges.addAll(imports);
     this.view = new RegistryView(ownRange, imports);
     this.sync = new ViewSync(context, options, ranges);
-    this.writes = new Writes(context, options, new RecordWriter(parts, sync, state), view, own);
+    this.writes = new Writes(context, options, new RecordWriter(parts, sync, state), view, own, metrics);
     this.snapshots = new Snapshots(context, options, sync, ownRange, view, subscribers);
     this.cleanUpTimer = context.setPeriodic(options.getTtl() * 1000L, id -> recovery.cleanUpUnheldKeys());
     context.runOnContext(v -> ranges.forEach(WatchedRange::start));
@@ -204,6 +206,9 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
       LOG.info("Synced {} records of {} from etcd at {} (revision {})", range.cache().size(), range.description(),
         options.getEndpoints(), range.cache().revision());
       sync.rangeSynced();
+    } else {
+      // Only a watch that fell behind etcd's compaction lists its range again.
+      metrics.resyncedAfterCompaction();
     }
   }
 
@@ -233,6 +238,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
 
   @Override
   public void onLeaseLost(long lostLease, String why) {
+    metrics.leaseLost();
     state.leaseLost(why);
   }
 
@@ -268,6 +274,47 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
       ownRange.cache().size(), own.size(), importHealth, state.problems(), state.lastError());
   }
 
+  /** What the registry's gauges read, when a meter registry reads them. */
+  private final class Gauges implements RegistryMetrics.Probes {
+    @Override
+    public int viewRecords() {
+      return view.size();
+    }
+
+    @Override
+    public int ownRecords() {
+      return own.size();
+    }
+
+    @Override
+    public boolean healthy() {
+      return health().healthy();
+    }
+
+    @Override
+    public long viewRevision() {
+      return ownRange.cache().revision();
+    }
+
+    @Override
+    public double stalenessSeconds() {
+      long oldest = ownRange.confirmedNanos();
+      for (WatchedRange imported : imports) {
+        oldest = Math.min(oldest, imported.confirmedNanos());
+      }
+      return (System.nanoTime() - oldest) / 1e9;
+    }
+
+    @Override
+    public int badKeys() {
+      int bad = ownRange.badKeys();
+      for (WatchedRange imported : imports) {
+        bad += imported.badKeys();
+      }
+      return bad;
+    }
+  }
+
   /**
    * Revokes the lease (this node's records leave at once), stops the watch and every timer, closes the client.
    *
@@ -288,6 +335,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
       ownRange.close();
       imports.forEach(WatchedRange::close);
       exporter.close();
+      metrics.close();
       state.closed();
       Future<Boolean> recordsRemoved = lease.close();
       writes.close(recordsRemoved);

@@ -109,6 +109,16 @@ public final class WatchedRange implements RegistryWatcher.Listener {
     return firstSync.future();
   }
 
+  /** @return when etcd last confirmed the range's view current ({@code System.nanoTime()}) */
+  public long confirmedNanos() {
+    return watcher.confirmedNanos();
+  }
+
+  /** @return how many keys of the range are skipped as not a record */
+  public int badKeys() {
+    return applier.badKeys();
+  }
+
   /** @return whether the range's view follows etcd */
   public RegistryHealth.ViewState state() {
     return state;

@@ -13,7 +13,8 @@ import io.vertx.core.internal.ContextInternal;
  * @param own        the records this node holds and its writes in flight
  * @param lease      this node's lease
  * @param batcher    writes new keys, many per transaction
+ * @param metrics    counts the records registered again
  */
 public record WriteParts(ContextInternal context, EtcdConnection connection, KeyLayout layout, RecordCache cache,
-                         OwnRecords own, LeaseSession lease, PutIfAbsentBatcher batcher) {
+                         OwnRecords own, LeaseSession lease, PutIfAbsentBatcher batcher, RegistryMetrics metrics) {
 }

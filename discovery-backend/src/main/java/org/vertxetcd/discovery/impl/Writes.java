@@ -25,6 +25,7 @@ public final class Writes {
   private final RecordWriter writer;
   private final RegistryView view;
   private final OwnRecords own;
+  private final RegistryMetrics metrics;
   private final AtomicInteger inProgress = new AtomicInteger();
   private volatile boolean closed;
   /** Whether closing removed this node's records (its lease revoked); set when closing starts. */
@@ -36,14 +37,16 @@ public final class Writes {
    * @param writer  writes this node's records
    * @param view    the view, to tell imported records
    * @param own     the records this node holds
+   * @param metrics   times the writes
    */
   public Writes(ContextInternal context, EtcdBackendOptions options, RecordWriter writer, RegistryView view,
-                OwnRecords own) {
+                OwnRecords own, RegistryMetrics metrics) {
     this.context = context;
     this.options = options;
     this.writer = writer;
     this.view = view;
     this.own = own;
+    this.metrics = metrics;
   }
 
   /** @return how many writes are in progress */
@@ -60,7 +63,8 @@ public final class Writes {
   public Future<Record> store(Record record) {
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     String what = "store record '" + (record == null ? null : record.getName()) + "'";
-    return admitted(what, () -> writer.store(record, deadline)).map(registration -> record.setRegistration(registration));
+    return admitted("store", what, () -> writer.store(record, deadline))
+      .map(registration -> record.setRegistration(registration));
   }
 
   /**
@@ -72,7 +76,7 @@ public final class Writes {
   public Future<Void> update(Record record) {
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     String registration = record == null ? null : record.getRegistration();
-    return admitted("update record " + registration, () -> refuseImported(registration, "update")
+    return admitted("update", "update record " + registration, () -> refuseImported(registration, "update")
       .compose(v -> writer.update(record, deadline)));
   }
 
@@ -87,12 +91,13 @@ public final class Writes {
       return removedByClose(registration);
     }
     Deadline deadline = Deadline.after(options.getRequestTimeout());
-    return admitted("remove record " + registration, () -> refuseImported(registration, "remove")
+    return admitted("remove", "remove record " + registration, () -> refuseImported(registration, "remove")
       .compose(v -> writer.remove(registration, deadline)));
   }
 
-  /** Runs a write on the registry's context, unless too many are in progress. */
-  private <T> Future<T> admitted(String what, Supplier<Future<T>> write) {
+  /** Runs a write on the registry's context, unless too many are in progress, and times it from the call. */
+  private <T> Future<T> admitted(String op, String what, Supplier<Future<T>> write) {
+    long start = System.nanoTime();
     if (closed) {
       return context.failedFuture(EtcdConnection.closedError(what));
     }
@@ -110,7 +115,10 @@ public final class Writes {
       context.runOnContext(v -> write.get().onComplete(written));
       result = written.future();
     }
-    return result.andThen(done -> inProgress.decrementAndGet());
+    return result.andThen(done -> {
+      inProgress.decrementAndGet();
+      metrics.write(op, System.nanoTime() - start, done.succeeded());
+    });
   }
 
   /** Imported records belong to the services that registered them: this registry never writes their keys. */
