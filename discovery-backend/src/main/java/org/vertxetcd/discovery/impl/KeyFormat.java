@@ -19,15 +19,28 @@ public abstract class KeyFormat {
    * @param prefix the range's prefix without trailing slash
    */
   protected KeyFormat(String prefix) {
-    this.root = prefix + "/";
-    this.rootKey = ByteSequence.from(root, StandardCharsets.UTF_8);
-    // '0' follows '/' in ASCII: [root, rootEnd) is exactly the keys starting with root.
-    this.rootEnd = ByteSequence.from(prefix + "0", StandardCharsets.UTF_8);
+    this(prefix, prefix);
   }
 
-  /** @return {@code {prefix}/}, the start of every key of the range */
+  /**
+   * @param prefix      the prefix keys are parsed under, without trailing slash
+   * @param rangePrefix the prefix of the watched range, without trailing slash: {@code prefix} or a part of it
+   */
+  protected KeyFormat(String prefix, String rangePrefix) {
+    this.root = prefix + "/";
+    this.rootKey = ByteSequence.from(rangePrefix + "/", StandardCharsets.UTF_8);
+    // '0' follows '/' in ASCII: [rangePrefix/, rangePrefix0) is exactly the keys starting with rangePrefix/.
+    this.rootEnd = ByteSequence.from(rangePrefix + "0", StandardCharsets.UTF_8);
+  }
+
+  /** @return {@code {prefix}/}, where every key this format parses starts */
   public String root() {
     return root;
+  }
+
+  /** @return the first key of the watched range as text, e.g. {@code /vertx/discovery/greeter/} */
+  public String rangeRoot() {
+    return rootKey.toString(StandardCharsets.UTF_8);
   }
 
   /** @return the first key of the range */

@@ -20,38 +20,38 @@ import java.nio.ByteBuffer;
  */
 public final class KeyLayout extends KeyFormat {
 
-  /** The name and registration id a key stands for. */
-  public static final class ParsedKey {
-    private final String name;
-    private final String registration;
-
-    /**
-     * @param name         the decoded service name
-     * @param registration the registration id
-     */
-    public ParsedKey(String name, String registration) {
-      this.name = name;
-      this.registration = registration;
-    }
-
-    /** @return the decoded service name */
-    public String name() {
-      return name;
-    }
-
-    /** @return the registration id */
-    public String registration() {
-      return registration;
-    }
+  /**
+   * The name and registration id a key stands for.
+   *
+   * @param name         the decoded service name
+   * @param registration the registration id
+   */
+  public record ParsedKey(String name, String registration) {
   }
 
   private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+  private final String prefix;
 
   /**
    * @param prefix the registry prefix without trailing slash
    */
   public KeyLayout(String prefix) {
     super(prefix);
+    this.prefix = prefix;
+  }
+
+  private KeyLayout(String prefix, String service) {
+    super(prefix, prefix + "/" + encodeName(service));
+    this.prefix = prefix;
+  }
+
+  /**
+   * @param service a service name
+   * @return the same layout, whose watched range is that service's keys only: {@code {prefix}/{encoded name}/}
+   */
+  public KeyLayout forService(String service) {
+    return new KeyLayout(prefix, service);
   }
 
   /**

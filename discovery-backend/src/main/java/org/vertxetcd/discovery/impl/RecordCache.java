@@ -19,48 +19,23 @@ import java.util.function.Predicate;
  */
 public final class RecordCache {
 
-  /** A cached record with the etcd metadata of its key. */
-  public static final class Entry {
-    private final CachedRecord record;
-    private final long modRevision;
-    private final long lease;
-
-    /**
-     * @param record      the decoded record (never handed out: callers get copies)
-     * @param modRevision the revision of the key's last change
-     * @param lease       the lease the key is bound to, 0 for none
-     */
-    public Entry(CachedRecord record, long modRevision, long lease) {
-      this.record = record;
-      this.modRevision = modRevision;
-      this.lease = lease;
-    }
-
-    /** @return the cached record; do not mutate it */
-    public CachedRecord record() {
-      return record;
-    }
-
-    /** @return the revision of the key's last change */
-    public long modRevision() {
-      return modRevision;
-    }
-
-    /** @return the lease the key is bound to, 0 for none */
-    public long lease() {
-      return lease;
-    }
+  /**
+   * A cached record with the etcd metadata of its key.
+   *
+   * @param record      the decoded record (never handed out: callers get copies; do not mutate it)
+   * @param modRevision the revision of the key's last change
+   * @param lease       the lease the key is bound to, 0 for none
+   */
+  public record Entry(CachedRecord record, long modRevision, long lease) {
   }
 
-  /** A write of this node, visible before the watch delivers it; {@code entry == null} for a removal. */
-  private static final class LocalWrite {
-    private final Entry entry;
-    private final long revision;
-
-    LocalWrite(Entry entry, long revision) {
-      this.entry = entry;
-      this.revision = revision;
-    }
+  /**
+   * A write of this node, visible before the watch delivers it.
+   *
+   * @param entry    the written entry, {@code null} for a removal
+   * @param revision the revision etcd gave the write
+   */
+  private record LocalWrite(Entry entry, long revision) {
   }
 
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
@@ -141,15 +116,13 @@ public final class RecordCache {
     return views;
   }
 
-  /** The applied records at one change count. */
-  private static final class RecordArray {
-    private final long changeCount;
-    private final CachedRecord[] records;
-
-    RecordArray(long changeCount, CachedRecord[] records) {
-      this.changeCount = changeCount;
-      this.records = records;
-    }
+  /**
+   * The applied records at one change count.
+   *
+   * @param changeCount the change count they were taken at
+   * @param records     the records
+   */
+  private record RecordArray(long changeCount, CachedRecord[] records) {
   }
 
   private CachedRecord[] appliedRecords() {

@@ -14,7 +14,6 @@ import org.vertxetcd.discovery.ServiceAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * The endpoint resolver behind {@link org.vertxetcd.discovery.EtcdAddressResolver}: the servers of a service are its
@@ -27,29 +26,14 @@ import java.util.Objects;
 public final class ServiceEndpointResolver<E>
   implements EndpointResolver<ServiceAddress, ServiceEndpointResolver.Instance, ServiceEndpointResolver.Service<E>, E> {
 
-  /** One instance of a service: its registration id (the server key), address and metadata. */
-  public static final class Instance {
-    private final String registration;
-    private final SocketAddress address;
-    private final JsonObject metadata;
-
-    private Instance(String registration, SocketAddress address, JsonObject metadata) {
-      this.registration = registration;
-      this.address = address;
-      this.metadata = metadata;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other instanceof Instance && registration.equals(((Instance) other).registration)
-        && address.equals(((Instance) other).address) && metadata.equals(((Instance) other).metadata);
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(registration, address);
-    }
-
+  /**
+   * One instance of a service.
+   *
+   * @param registration its registration id, the server key
+   * @param address      where to connect
+   * @param metadata     its record's metadata
+   */
+  public record Instance(String registration, SocketAddress address, JsonObject metadata) {
     @Override
     public String toString() {
       return registration + "@" + address;
