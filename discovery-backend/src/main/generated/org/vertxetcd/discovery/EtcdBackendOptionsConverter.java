@@ -134,6 +134,21 @@ public class EtcdBackendOptionsConverter {
             obj.setGrpcExportPrefix((String)member.getValue());
           }
           break;
+        case "services":
+          if (member.getValue() instanceof JsonArray) {
+            java.util.ArrayList<java.lang.String> list =  new java.util.ArrayList<>();
+            ((Iterable<Object>)member.getValue()).forEach( item -> {
+              if (item instanceof String)
+                list.add((String)item);
+            });
+            obj.setServices(list);
+          }
+          break;
+        case "onDemand":
+          if (member.getValue() instanceof Boolean) {
+            obj.setOnDemand((Boolean)member.getValue());
+          }
+          break;
       }
     }
   }
@@ -205,5 +220,11 @@ public class EtcdBackendOptionsConverter {
     if (obj.getGrpcExportPrefix() != null) {
       json.put("grpcExportPrefix", obj.getGrpcExportPrefix());
     }
+    if (obj.getServices() != null) {
+      JsonArray array = new JsonArray();
+      obj.getServices().forEach(item -> array.add(item));
+      json.put("services", array);
+    }
+    json.put("onDemand", obj.isOnDemand());
   }
 }

@@ -113,6 +113,10 @@ public class EtcdBackendOptions {
   public static final String IMPORTS = "imports";
   /** Key of the prefix this node's records are exported under for gRPC clients. */
   public static final String GRPC_EXPORT_PREFIX = "grpcExportPrefix";
+  /** Key of the services this node follows (its scope), all of them when absent. */
+  public static final String SERVICES = "services";
+  /** Key of whether a service joins the scope at its first use. */
+  public static final String ON_DEMAND = "onDemand";
 
   /** The type of every key of the JSON form, checked before the generated converter reads it. */
   private static final Map<String, Type> SCHEMA = schema();
@@ -120,6 +124,8 @@ public class EtcdBackendOptions {
   private static Map<String, Type> schema() {
     Map<String, Type> schema = new LinkedHashMap<>();
     schema.put(ENDPOINTS, Type.STRINGS);
+    schema.put(SERVICES, Type.STRINGS);
+    schema.put(ON_DEMAND, Type.BOOLEAN);
     Stream.of(PREFIX, ANNOUNCE_ADDRESS, EVENTS_ADDRESS, STATE_ADDRESS, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD,
       GRPC_EXPORT_PREFIX).forEach(key -> schema.put(key, Type.STRING));
     Stream.of(TTL, MAX_PENDING_WRITES, MAX_REQUEST_BYTES).forEach(key -> schema.put(key, Type.INTEGER));
@@ -151,6 +157,8 @@ public class EtcdBackendOptions {
   private String password;
   private List<EtcdImportOptions> imports;
   private String grpcExportPrefix;
+  private List<String> services;
+  private boolean onDemand;
   private MeterRegistry meterRegistry;
 
   /**
@@ -194,6 +202,8 @@ public class EtcdBackendOptions {
     imports = new ArrayList<>();
     other.imports.forEach(this::addImport);
     grpcExportPrefix = other.grpcExportPrefix;
+    services = other.services == null ? null : new ArrayList<>(other.services);
+    onDemand = other.onDemand;
     meterRegistry = other.meterRegistry;
   }
 
@@ -260,6 +270,9 @@ public class EtcdBackendOptions {
     }
     validateSecurity();
     validateInterop();
+    if (services != null && services.stream().anyMatch(service -> service == null || service.isEmpty())) {
+      throw invalid(SERVICES, "must hold service names, not empty ones: " + services);
+    }
     return this;
   }
 
@@ -879,6 +892,60 @@ public class EtcdBackendOptions {
     return grpcExportPrefix == null ? null : KeyLayout.withoutTrailingSlashes(grpcExportPrefix.trim());
   }
 
+  /** @return the services this node follows, {@code null} for the whole registry */
+  public List<String> getServices() {
+    return services;
+  }
+
+  /**
+   * Scopes this node's view to some services ({@code services}, absent by default: the whole registry). The node
+   * then lists and watches only {@code {prefix}/{encoded name}/} of each, plus its own records: records of other
+   * services never reach it (not in lookups, events, announcements or the address resolver), and each change
+   * reaches only the nodes that follow its service. An empty list follows nothing but the node's own records: a
+   * node that only provides services. In JSON an array of names, or one comma-separated string.
+   *
+   * @param services the service names, {@code null} for the whole registry
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setServices(List<String> services) {
+    this.services = services == null ? null : new ArrayList<>(services);
+    return this;
+  }
+
+  /**
+   * Adds a service to this node's scope (see {@link #setServices}).
+   *
+   * @param service the service name
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions addService(String service) {
+    if (services == null) {
+      services = new ArrayList<>();
+    }
+    services.add(service);
+    return this;
+  }
+
+  /** @return whether a service joins the scope at its first use */
+  public boolean isOnDemand() {
+    return onDemand;
+  }
+
+  /**
+   * Lets a service join this node's scope at its first use through {@link EtcdRegistry#lookup},
+   * {@link EtcdRegistry#subscribe(String, io.vertx.core.Handler)} or the address resolver ({@code onDemand},
+   * {@code false} by default; with or without {@code services}): that first call waits for the service's first
+   * sync, within {@code requestTimeout}; later calls answer from memory. A service that joined is never dropped.
+   * Without {@code services}, an on-demand node starts with an empty scope.
+   *
+   * @param onDemand whether services join at their first use
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setOnDemand(boolean onDemand) {
+    this.onDemand = onDemand;
+    return this;
+  }
+
   /** @return the Micrometer registry the registry's meters go to, when given explicitly */
   @GenIgnore
   public MeterRegistry getMeterRegistry() {
@@ -921,14 +988,15 @@ public class EtcdBackendOptions {
       && Objects.equals(keyFile, other.keyFile) && Objects.equals(trustOptions, other.trustOptions)
       && Objects.equals(keyCertOptions, other.keyCertOptions) && Objects.equals(user, other.user)
       && Objects.equals(password, other.password) && Objects.equals(imports, other.imports)
-      && Objects.equals(grpcExportPrefix, other.grpcExportPrefix) && meterRegistry == other.meterRegistry;
+      && Objects.equals(grpcExportPrefix, other.grpcExportPrefix) && Objects.equals(services, other.services)
+      && onDemand == other.onDemand && meterRegistry == other.meterRegistry;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(endpoints, prefix, ttl, announceAddress, eventsAddress, stateAddress, requestTimeout,
       maxPendingWrites, maxRequestBytes, caFile, certFile, keyFile, trustOptions, keyCertOptions, user, password,
-      imports, grpcExportPrefix, System.identityHashCode(meterRegistry));
+      imports, grpcExportPrefix, services, onDemand, System.identityHashCode(meterRegistry));
   }
 
   @Override

@@ -178,7 +178,7 @@ public final class ChangeApplier {
       publisher.publish(type, record == null ? previous.record() : record, change.modRevision(), origin);
     }
     if (side != null && record == null && origin == OwnRecords.Origin.REMOTE && side.own().holds(registration)) {
-      side.recovery().onOwnRecordDeleted(registration, previous);
+      side.recovery().onOwnRecordDeleted(registration, previous, cache);
     }
   }
 
@@ -199,9 +199,8 @@ public final class ChangeApplier {
     if (write == null) {
       return OwnRecords.Origin.REMOTE;
     }
-    if (write.confirmedNanos() != 0) {
-      side.metrics().watchDelay(System.nanoTime() - write.confirmedNanos());
-    }
+    // The watch may deliver a write before its own answer is read: its delay is then none.
+    side.metrics().watchDelay(write.confirmedNanos() == 0 ? 0 : System.nanoTime() - write.confirmedNanos());
     return write.origin();
   }
 }

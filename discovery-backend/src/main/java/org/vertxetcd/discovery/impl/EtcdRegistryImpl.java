@@ -57,7 +57,9 @@ public final class EtcdRegistryImpl implements EtcdRegistry {
   @Override
   public Future<List<Record>> lookup(String name, JsonObject filter) {
     Objects.requireNonNull(name, "name");
-    return CallerContext.deliver(vertx, reference.registry().lookup(name, filter));
+    SharedRegistry registry = reference.registry();
+    String what = "look up service '" + name + "'";
+    return CallerContext.deliver(vertx, registry.ensure(name, what).compose(v -> registry.lookup(name, filter)));
   }
 
   @Override

@@ -65,26 +65,24 @@ public final class HealthState implements PermanentFailures {
   }
 
   /**
-   * The registry's own view stopped following etcd, or could not sync yet.
+   * Whether the registry's view (every range of it) follows etcd may have changed.
    *
-   * @param reason why
+   * @param now    the state of the view: the worst of its ranges
+   * @param reason why it does not follow etcd, {@code null} when it does or when nothing new went wrong
    */
-  public void viewStale(String reason) {
-    lastError = reason;
-    if (view == ViewState.FRESH) {
-      view = ViewState.STALE;
+  public void view(ViewState now, String reason) {
+    if (reason != null) {
+      lastError = reason;
+    }
+    ViewState before = view;
+    view = now;
+    if (before == ViewState.FRESH && now == ViewState.STALE) {
       publish(Change.VIEW_STALE, reason);
-    } else if (view == ViewState.SYNCING && !syncFailureReported) {
+    } else if (before != ViewState.FRESH && now == ViewState.FRESH) {
+      publish(Change.VIEW_FRESH, null);
+    } else if (now == ViewState.SYNCING && reason != null && !syncFailureReported) {
       syncFailureReported = true;
       LOG.warn("Cannot sync with etcd at {} yet ({}); retrying with backoff", options.getEndpoints(), reason);
-    }
-  }
-
-  /** The registry's own view follows etcd (again). */
-  public void viewFresh() {
-    if (view != ViewState.FRESH) {
-      view = ViewState.FRESH;
-      publish(Change.VIEW_FRESH, null);
     }
   }
 

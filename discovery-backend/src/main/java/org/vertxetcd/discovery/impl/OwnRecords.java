@@ -30,13 +30,15 @@ public final class OwnRecords {
   /** A write of this node whose change the watch has not delivered yet. */
   public static final class PendingWrite {
     private final String registration;
+    private final String name;
     private final KeyChange.Kind kind;
     private final Origin origin;
     private long revision = -1;
     private long confirmedNanos;
 
-    PendingWrite(String registration, KeyChange.Kind kind, Origin origin) {
+    PendingWrite(String registration, String name, KeyChange.Kind kind, Origin origin) {
       this.registration = registration;
+      this.name = name;
       this.kind = kind;
       this.origin = origin;
     }
@@ -58,6 +60,7 @@ public final class OwnRecords {
 
   private final Map<String, Record> records = new HashMap<>();
   private final Map<String, Deque<PendingWrite>> pending = new HashMap<>();
+  private boolean uncertainPuts;
 
   /**
    * @param registration a registration id
@@ -103,12 +106,13 @@ public final class OwnRecords {
    * Notes a write about to be sent.
    *
    * @param registration the record's registration id
+   * @param name         the record's service name
    * @param kind         put or delete
    * @param origin       the path that makes it
    * @return a handle to confirm or abandon the write
    */
-  public PendingWrite expect(String registration, KeyChange.Kind kind, Origin origin) {
-    PendingWrite write = new PendingWrite(registration, kind, origin);
+  public PendingWrite expect(String registration, String name, KeyChange.Kind kind, Origin origin) {
+    PendingWrite write = new PendingWrite(registration, name, kind, origin);
     pending.computeIfAbsent(registration, key -> new ArrayDeque<>()).add(write);
     return write;
   }
@@ -126,6 +130,10 @@ public final class OwnRecords {
    * @param write a pending write that failed (or whose outcome is unknown): its change, if any, counts as remote
    */
   public void abandon(PendingWrite write) {
+    if (write.kind == KeyChange.Kind.PUT) {
+      // etcd may have applied it all the same: a key of this node's lease that it does not hold may linger.
+      uncertainPuts = true;
+    }
     Deque<PendingWrite> writes = pending.get(write.registration);
     if (writes != null && writes.remove(write) && writes.isEmpty()) {
       pending.remove(write.registration);
@@ -165,16 +173,28 @@ public final class OwnRecords {
   }
 
   /**
-   * Drops confirmed writes the watch has passed without delivering (their change was superseded in a relist).
-   *
-   * @param revision the revision the view reached
+   * @return whether a put failed (or lost its answer) since the last call: etcd may hold a key of this node's lease
+   *     that it does not hold
    */
-  public void forgetUpTo(long revision) {
+  public boolean takeUncertainPuts() {
+    boolean uncertain = uncertainPuts;
+    uncertainPuts = false;
+    return uncertain;
+  }
+
+  /**
+   * Drops confirmed writes a watch has passed without delivering (their change was superseded in a relist).
+   *
+   * @param revision the revision the watch reached
+   * @param service  the service that watch follows, {@code null} for all
+   */
+  public void forgetUpTo(long revision, String service) {
     if (pending.isEmpty()) {
       return;
     }
     pending.values().removeIf(writes -> {
-      writes.removeIf(write -> write.revision != -1 && write.revision <= revision);
+      writes.removeIf(write -> write.revision != -1 && write.revision <= revision
+        && (service == null || service.equals(write.name)));
       return writes.isEmpty();
     });
   }

@@ -38,6 +38,8 @@ public final class RecordCache {
   private record LocalWrite(Entry entry, long revision) {
   }
 
+  /** No watch follows this cache: this node's writes are applied at once instead of overlaid. */
+  private final boolean unwatched;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   /** The same entries by service name: a lookup by name costs the number of its records, not of all records. */
   private final ConcurrentHashMap<String, ServiceBucket> byName = new ConcurrentHashMap<>();
@@ -52,6 +54,23 @@ public final class RecordCache {
   /** Counts the changes lookups can see: a reader that saw the same count before sees the same view. */
   private final AtomicLong changes = new AtomicLong();
   private long newestLocalWrite;
+
+  /** Creates the cache of a watched range. */
+  public RecordCache() {
+    this(false);
+  }
+
+  private RecordCache(boolean unwatched) {
+    this.unwatched = unwatched;
+  }
+
+  /**
+   * @return a cache no watch follows, holding this node's own records of services outside its scope: its writes are
+   *     applied as soon as etcd confirmed them
+   */
+  public static RecordCache ofOwnWrites() {
+    return new RecordCache(true);
+  }
 
   /** @return how many changes lookups could see so far; equal counts mean equal answers */
   public long changeCount() {
@@ -235,6 +254,11 @@ public final class RecordCache {
    * @param revision     the revision etcd assigned to the write
    */
   public void recordLocalWrite(String registration, Entry entry, long revision) {
+    if (unwatched) {
+      apply(registration, entry);
+      advanceTo(revision);
+      return;
+    }
     newestLocalWrite = Math.max(newestLocalWrite, revision);
     if (revision > this.revision) {
       localWrites.merge(registration, new LocalWrite(entry, revision),

@@ -52,7 +52,7 @@ public final class RecordWriter {
   private final EtcdBackendOptions options;
   private final EtcdConnection connection;
   private final KeyLayout layout;
-  private final RecordCache cache;
+  private final RegistryRanges ranges;
   private final OwnRecords own;
   private final LeaseSession lease;
   private final PutIfAbsentBatcher batcher;
@@ -69,7 +69,7 @@ public final class RecordWriter {
     this.connection = parts.connection();
     this.options = connection.options();
     this.layout = parts.layout();
-    this.cache = parts.cache();
+    this.ranges = parts.ranges();
     this.own = parts.own();
     this.lease = parts.lease();
     this.batcher = parts.batcher();
@@ -108,7 +108,7 @@ public final class RecordWriter {
     String what = "store record '" + stored.getName() + "' (" + stored.getRegistration() + ")";
     return encodeWithinLimit(stored, what).compose(value -> {
       own.hold(stored);
-      OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), KeyChange.Kind.PUT,
+      OwnRecords.PendingWrite pending = own.expect(stored.getRegistration(), stored.getName(), KeyChange.Kind.PUT,
         OwnRecords.Origin.CALL);
       return retrier.withinDeadline(deadline, EtcdErrors::isLeaseNotFound,
           attempt -> putIfAbsent(stored, value, pending, deadline, what))
@@ -136,7 +136,7 @@ public final class RecordWriter {
         // Written now, or by an earlier attempt whose answer was lost.
         long revision = outcome.revision();
         own.confirmed(pending, revision);
-        cache.recordLocalWrite(registration, new RecordCache.Entry(stored, revision, leaseId), revision);
+        ranges.recordWrite(stored.getName(), registration, new RecordCache.Entry(stored, revision, leaseId), revision);
         return context.<Void>succeededFuture();
       }, error -> {
         if (EtcdErrors.isLeaseNotFound(error)) {
@@ -167,13 +167,13 @@ public final class RecordWriter {
     CachedRecord updated = RecordCodec.snapshot(record);
     String what = "update record '" + record.getName() + "' (" + record.getRegistration() + ")";
     return encodeWithinLimit(updated, what).compose(value -> syncGate.afterFirstSync(what, deadline).compose(v -> {
-      RecordCache.Entry known = cache.current(updated.getRegistration());
+      RecordCache.Entry known = ranges.current(updated.getRegistration());
       if (known != null && !known.record().getName().equals(updated.getName())) {
         return context.failedFuture(new EtcdDiscoveryException(Reason.INVALID_RECORD, "Cannot " + what
           + ": it is registered under the name '" + known.record().getName() + "' and a record's name cannot change "
           + "(remove it and store a new one)"));
       }
-      OwnRecords.PendingWrite pending = own.expect(updated.getRegistration(), KeyChange.Kind.PUT,
+      OwnRecords.PendingWrite pending = own.expect(updated.getRegistration(), updated.getName(), KeyChange.Kind.PUT,
         OwnRecords.Origin.CALL);
       ExpectedKey expected = known == null ? new ExpectedKey(-1, 0) : new ExpectedKey(known.modRevision(),
         known.lease());
@@ -236,7 +236,8 @@ public final class RecordWriter {
           return context.failedFuture(new Conflict());
         }
         own.confirmed(pending, revision);
-        cache.recordLocalWrite(registration, new RecordCache.Entry(updated, revision, writtenLease), revision);
+        ranges.recordWrite(updated.getName(), registration, new RecordCache.Entry(updated, revision, writtenLease),
+          revision);
         return context.succeededFuture();
       });
   }
@@ -255,13 +256,14 @@ public final class RecordWriter {
     }
     String what = "remove record " + registration;
     return syncGate.afterFirstSync(what, deadline).compose(v -> {
-      RecordCache.Entry known = cache.current(registration);
+      RecordCache.Entry known = ranges.current(registration);
       if (known == null) {
         return context.failedFuture(unknownRegistration(what, registration));
       }
       Record held = own.get(registration);
       own.release(registration);
-      OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.DELETE, OwnRecords.Origin.CALL);
+      OwnRecords.PendingWrite pending = own.expect(registration, known.record().getName(), KeyChange.Kind.DELETE,
+        OwnRecords.Origin.CALL);
       return retrier.withinDeadline(deadline, error -> false,
           attempt -> deleteIfPresent(known.record(), attempt, pending, deadline, what))
         .recover(error -> context.failedFuture(outOfTime(error, what, deadline)))
@@ -293,7 +295,7 @@ public final class RecordWriter {
         if (response.isSucceeded()) {
           own.confirmed(pending, revision);
         }
-        cache.recordLocalWrite(registration, null, revision);
+        ranges.recordWrite(known.getName(), registration, null, revision);
         return context.succeededFuture(lastRecord(response, known));
       });
   }

@@ -2,12 +2,7 @@ package org.vertxetcd.discovery.impl;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.LeaseOption;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
@@ -37,7 +32,7 @@ public final class Recovery {
   private final ContextInternal context;
   private final EtcdConnection connection;
   private final KeyLayout layout;
-  private final RecordCache cache;
+  private final RegistryRanges ranges;
   private final OwnRecords own;
   private final LeaseSession lease;
   private final PutIfAbsentBatcher batcher;
@@ -45,6 +40,9 @@ public final class Recovery {
   private final Retrier retrier;
   /** Stray keys already reported. */
   private final Set<String> strays = new HashSet<>();
+  /** Whether the keys of the lease must be checked for strays. */
+  private boolean cleanUpNeeded;
+  private boolean cleaning;
   private boolean closed;
 
   /**
@@ -55,7 +53,7 @@ public final class Recovery {
     this.context = parts.context();
     this.connection = parts.connection();
     this.layout = parts.layout();
-    this.cache = parts.cache();
+    this.ranges = parts.ranges();
     this.own = parts.own();
     this.lease = parts.lease();
     this.batcher = parts.batcher();
@@ -105,13 +103,16 @@ public final class Recovery {
       return context.succeededFuture();
     }
     ByteSequence key = layout.key(record.getName(), registration);
-    OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.PUT, OwnRecords.Origin.RECOVERY);
+    OwnRecords.PendingWrite pending = own.expect(registration, record.getName(), KeyChange.Kind.PUT,
+      OwnRecords.Origin.RECOVERY);
     Deadline deadline = Deadline.after(connection.options().getRequestTimeout());
     return batcher.putIfAbsent(key, RecordCodec.encode(record), newLease, deadline, what)
       .compose(outcome -> {
         KeyValue existing = outcome.existing();
         if (existing == null) {
           own.confirmed(pending, outcome.revision());
+          ranges.recordWrite(record.getName(), registration, new RecordCache.Entry(RecordCodec.snapshot(record),
+            outcome.revision(), newLease), outcome.revision());
           metrics.reregistered();
           return context.succeededFuture();
         }
@@ -133,48 +134,61 @@ public final class Recovery {
   }
 
   /**
-   * Deletes keys bound to this node's lease that it no longer holds: writes whose outcome was unknown (a timed-out
-   * store that etcd applied after all) must not linger until the node dies.
+   * Deletes keys bound to this node's lease that it does not hold: a put whose outcome was unknown (a timed-out store
+   * that etcd applied after all) must not linger until the node dies. etcd lists the keys of the lease, so this
+   * works whether or not this node watches the service; it asks only after such a put, and again until a pass
+   * succeeds.
    */
   public void cleanUpUnheldKeys() {
     long current = lease.id();
-    if (current == 0 || closed) {
+    cleanUpNeeded |= own.takeUncertainPuts();
+    if (current == 0 || closed || !cleanUpNeeded || cleaning) {
       return;
     }
-    Set<String> found = new HashSet<>();
-    for (RecordCache.Entry entry : cache.appliedEntries()) {
-      String registration = entry.record().getRegistration();
-      if (entry.lease() == current && !own.holds(registration) && !own.hasPending(registration)) {
-        found.add(registration);
-        deleteStray(entry);
-      }
-    }
-    strays.retainAll(found);
+    cleanUpNeeded = false;
+    cleaning = true;
+    connection.call("list the keys of lease " + Long.toHexString(current), () -> connection.lease()
+        .timeToLive(current, LeaseOption.builder().withAttachedKeys().build()))
+      .onComplete((lived, error) -> {
+        cleaning = false;
+        if (error != null) {
+          LOG.debug("Cannot list the keys of lease {} yet ({}); the next clean-up tries again",
+            Long.toHexString(current), EtcdErrors.describe(error));
+          cleanUpNeeded = true;
+          return;
+        }
+        Set<String> found = new HashSet<>();
+        for (ByteSequence key : lived.getKeys()) {
+          // Keys of the lease outside the layout are this node's gRPC exports.
+          KeyLayout.ParsedKey parsed = layout.parse(key);
+          if (parsed != null && !own.holds(parsed.registration()) && !own.hasPending(parsed.registration())) {
+            found.add(parsed.registration());
+            deleteStray(key, parsed);
+          }
+        }
+        strays.retainAll(found);
+      });
   }
 
-  private void deleteStray(RecordCache.Entry entry) {
-    String registration = entry.record().getRegistration();
-    ByteSequence key = layout.key(entry.record().getName(), registration);
+  private void deleteStray(ByteSequence key, KeyLayout.ParsedKey stray) {
+    String registration = stray.registration();
     // Said once per stray key, not at every clean-up while etcd cannot be reached.
     if (strays.add(registration)) {
       LOG.warn("Deleting record '{}' ({}): it is bound to this node's lease but this node did not register it "
-        + "(a write that timed out and was applied later)", entry.record().getName(), registration);
+        + "(a write that timed out and was applied later)", stray.name(), registration);
     }
-    OwnRecords.PendingWrite pending = own.expect(registration, KeyChange.Kind.DELETE, OwnRecords.Origin.RECOVERY);
-    connection.call("delete stray record " + registration, () -> connection.kv().txn()
-        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(entry.modRevision())))
-        .Then(Op.delete(key, DeleteOption.DEFAULT))
-        .commit())
-      .onComplete((response, error) -> {
+    OwnRecords.PendingWrite pending = own.expect(registration, stray.name(), KeyChange.Kind.DELETE,
+      OwnRecords.Origin.RECOVERY);
+    connection.call("delete stray record " + registration, () -> connection.kv().delete(key))
+      .onComplete((deleted, error) -> {
         if (error != null) {
           LOG.debug("Cannot delete stray record {} yet ({}); the next clean-up tries again", registration,
-            EtcdErrors.unwrap(error).getMessage());
+            EtcdErrors.describe(error));
           own.abandon(pending);
-        } else if (!response.isSucceeded()) {
-          // Changed meanwhile: the next clean-up looks at it again.
-          own.abandon(pending);
+          cleanUpNeeded = true;
         } else {
-          own.confirmed(pending, response.getHeader().getRevision());
+          own.confirmed(pending, deleted.getHeader().getRevision());
+          ranges.recordWrite(stray.name(), registration, null, deleted.getHeader().getRevision());
         }
       });
   }
@@ -186,15 +200,16 @@ public final class Recovery {
    *
    * @param registration the deleted record's registration id
    * @param deleted      its last cache entry
+   * @param view         the view it was deleted from
    */
-  public void onOwnRecordDeleted(String registration, RecordCache.Entry deleted) {
+  public void onOwnRecordDeleted(String registration, RecordCache.Entry deleted, RecordCache view) {
     if (deleted.lease() != lease.id()) {
       return;
     }
     // A lease that expires deletes all its keys at once: the session checks it once for all of them, and says so
     // when the check fails.
     lease.verify().onSuccess(alive -> {
-      if (alive && deleted.lease() == lease.id() && cache.applied(registration) == null) {
+      if (alive && deleted.lease() == lease.id() && view.applied(registration) == null) {
         LOG.warn("Record '{}' ({}) of this node was deleted from etcd by another client while its lease is alive: "
           + "this node no longer registers it", deleted.record().getName(), registration);
         own.release(registration);

@@ -11,26 +11,27 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * What lookups read: the registry's own view followed by each import's, answered on the caller's thread without a
- * lock or a context switch. Every answer is made of copies.
+ * What lookups read: the registry's watched ranges (the whole prefix, or one per service in scope), this node's own
+ * records outside its scope, then each import, answered on the caller's thread without a lock or a context switch.
+ * Every answer is made of copies.
  */
 public final class RegistryView {
 
-  private final WatchedRange own;
+  private final RegistryRanges ranges;
   private final List<WatchedRange> imports;
 
   /**
-   * @param own     the registry's own range
+   * @param ranges  the registry's ranges and own view
    * @param imports the imports' ranges
    */
-  public RegistryView(WatchedRange own, List<WatchedRange> imports) {
-    this.own = own;
+  public RegistryView(RegistryRanges ranges, List<WatchedRange> imports) {
+    this.ranges = ranges;
     this.imports = List.copyOf(imports);
   }
 
   /** @return copies of every record */
   public List<Record> all() {
-    return fromEveryRange(RecordCache::all);
+    return fromEveryView(RecordCache::all);
   }
 
   /**
@@ -38,11 +39,11 @@ public final class RegistryView {
    * @return a copy of the record, or {@code null} when there is none
    */
   public Record get(String registration) {
-    Record record = own.cache().get(registration);
-    for (int i = 0; record == null && i < imports.size(); i++) {
-      record = imports.get(i).cache().get(registration);
+    RecordCache.Entry entry = ranges.current(registration);
+    for (int i = 0; entry == null && i < imports.size(); i++) {
+      entry = imports.get(i).cache().current(registration);
     }
-    return record;
+    return entry == null ? null : entry.record().view();
   }
 
   /**
@@ -55,7 +56,12 @@ public final class RegistryView {
       ? record -> record.getStatus() == Status.UP : record -> true;
     Predicate<CachedRecord> matching = filter == null || filter.isEmpty() ? accept
       : accept.and(record -> record.match(filter));
-    return fromEveryRange(view -> view.byName(name, matching));
+    WatchedRange range = ranges.rangeOf(name);
+    List<Record> records = (range == null ? ranges.ownView() : range.cache()).byName(name, matching);
+    for (WatchedRange imported : imports) {
+      records.addAll(imported.cache().byName(name, matching));
+    }
+    return records;
   }
 
   /**
@@ -65,7 +71,9 @@ public final class RegistryView {
    */
   public List<CachedRecord> applied(String name) {
     List<CachedRecord> applied = new ArrayList<>();
-    addApplied(applied, own.cache(), name);
+    for (WatchedRange range : ranges.ranges()) {
+      addApplied(applied, range.cache(), name);
+    }
     imports.forEach(imported -> addApplied(applied, imported.cache(), name));
     return applied;
   }
@@ -87,7 +95,10 @@ public final class RegistryView {
 
   /** @return a count of the view's changes: while it stays the same, so do the answers of lookups */
   public long changeCount() {
-    long changes = own.cache().changeCount();
+    long changes = ranges.ownView().changeCount() + ranges.ranges().size();
+    for (WatchedRange range : ranges.ranges()) {
+      changes += range.cache().changeCount();
+    }
     for (WatchedRange imported : imports) {
       changes += imported.cache().changeCount();
     }
@@ -96,16 +107,29 @@ public final class RegistryView {
 
   /** @return the number of records in the view, imports included */
   public int size() {
-    int size = own.cache().size();
+    int size = ranges.ownView().size();
+    for (WatchedRange range : ranges.ranges()) {
+      size += range.cache().size();
+    }
     for (WatchedRange imported : imports) {
       size += imported.cache().size();
     }
     return size;
   }
 
-  /** The answer of the registry's own range, followed by each import's. */
-  private List<Record> fromEveryRange(Function<RecordCache, List<Record>> read) {
-    List<Record> records = read.apply(own.cache());
+  /**
+   * Every view's answer: the registry's ranges, the own view, then each import. The first range's answer is the list
+   * the others are added to: a registry of one range costs no copy.
+   */
+  private List<Record> fromEveryView(Function<RecordCache, List<Record>> read) {
+    List<WatchedRange> watched = ranges.ranges();
+    List<Record> records = watched.isEmpty() ? new ArrayList<>() : read.apply(watched.get(0).cache());
+    for (int i = 1; i < watched.size(); i++) {
+      records.addAll(read.apply(watched.get(i).cache()));
+    }
+    if (ranges.ownView().size() > 0) {
+      records.addAll(read.apply(ranges.ownView()));
+    }
     for (WatchedRange imported : imports) {
       records.addAll(read.apply(imported.cache()));
     }

@@ -81,8 +81,10 @@ public final class ServiceEndpointResolver<E>
 
   @Override
   public Future<Service<E>> resolve(ServiceAddress address, EndpointBuilder<E, Instance> builder) {
-    // Waits for the first sync, and fails like a lookup when the registry cannot sync.
-    return reference.registry().lookup(address.name(), address.filter())
+    // Waits for the first sync (and, on demand, the service's), and fails like a lookup when it cannot sync.
+    SharedRegistry registry = reference.registry();
+    return registry.ensure(address.name(), "resolve service '" + address.name() + "'")
+      .compose(v -> registry.lookup(address.name(), address.filter()))
       .map(records -> new Service<>(address, builder));
   }
 

@@ -47,7 +47,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   private final LeaseSession lease;
   private final Recovery recovery;
   private final EndpointExporter exporter;
-  private final WatchedRange ownRange;
+  private final RegistryRanges ranges;
   private final List<WatchedRange> imports;
   private final RegistryView view;
   private final ViewSync sync;
@@ -74,28 +74,57 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     this.state = new HealthState(options, publisher, this::health);
     this.lease = new LeaseSession(context, connection, this, state, metrics);
     KeyLayout layout = new KeyLayout(options.normalizedPrefix());
-    RecordCache cache = new RecordCache();
     PutIfAbsentBatcher batcher = new PutIfAbsentBatcher(context, connection,
       RecordWriter.attemptTimeoutMs(options.getRequestTimeout()));
-    WriteParts parts = new WriteParts(context, connection, layout, cache, own, lease, batcher, metrics);
-    this.recovery = new Recovery(parts, state);
     this.exporter = new EndpointExporter(context, connection, options.normalizedGrpcExportPrefix(), lease::id, state);
-    ChangeApplier applier = new ChangeApplier(layout, cache,
-      new ChangeApplier.OwnSide(own, lease, recovery, exporter, metrics), publisher);
-    this.ownRange = new WatchedRange("the registry " + layout.root(), context, connection, layout, cache, applier,
-      this, own::forgetUpTo, state);
+    RangeFactory factory = new RangeFactory(layout, publisher);
+    this.ranges = new RegistryRanges(context, options, factory::wholeRegistry, factory::service, exporter);
+    WriteParts parts = new WriteParts(context, connection, layout, ranges, own, lease, batcher, metrics);
+    this.recovery = new Recovery(parts, state);
+    factory.ownSide = new ChangeApplier.OwnSide(own, lease, recovery, exporter, metrics);
+    ranges.createInitialRanges();
     this.imports = options.getImports().stream()
       .map(imported -> Imports.range(imported, context, connection, publisher, this, state))
       .collect(Collectors.toList());
-    List<WatchedRange> ranges = new ArrayList<>();
-    ranges.add(ownRange);
-    ranges.addAll(imports);
-    this.view = new RegistryView(ownRange, imports);
-    this.sync = new ViewSync(context, options, ranges);
+    List<WatchedRange> initial = new ArrayList<>(ranges.ranges());
+    initial.addAll(imports);
+    this.view = new RegistryView(ranges, imports);
+    this.sync = new ViewSync(context, options, initial);
     this.writes = new Writes(context, options, new RecordWriter(parts, sync, state), view, own, metrics);
-    this.snapshots = new Snapshots(context, options, sync, ownRange, view, subscribers);
+    this.snapshots = new Snapshots(context, options, sync, ranges, view, subscribers);
     this.cleanUpTimer = context.setPeriodic(options.getTtl() * 1000L, id -> recovery.cleanUpUnheldKeys());
-    context.runOnContext(v -> ranges.forEach(WatchedRange::start));
+    context.runOnContext(v -> initial.forEach(WatchedRange::start));
+  }
+
+  /**
+   * Makes the registry's watched ranges: the whole prefix, or one service's keys. Their appliers share this node's
+   * own side (records, lease, recovery, export): set before the first range is made.
+   */
+  private final class RangeFactory {
+    private final KeyLayout layout;
+    private final EventPublisher publisher;
+    private ChangeApplier.OwnSide ownSide;
+
+    RangeFactory(KeyLayout layout, EventPublisher publisher) {
+      this.layout = layout;
+      this.publisher = publisher;
+    }
+
+    WatchedRange wholeRegistry() {
+      return range("the registry " + layout.root(), layout, null);
+    }
+
+    WatchedRange service(String service) {
+      return range("service '" + service + "' of the registry " + layout.root(), layout.forService(service),
+        service);
+    }
+
+    private WatchedRange range(String description, KeyLayout format, String service) {
+      RecordCache cache = new RecordCache();
+      ChangeApplier applier = new ChangeApplier(format, cache, ownSide, publisher);
+      return new WatchedRange(description, service, context, connection, format, cache, applier,
+        SharedRegistry.this, revision -> own.forgetUpTo(revision, service), state);
+    }
   }
 
   /** @return the options of this registry */
@@ -205,6 +234,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     if (initial) {
       LOG.info("Synced {} records of {} from etcd at {} (revision {})", range.cache().size(), range.description(),
         options.getEndpoints(), range.cache().revision());
+      range.service().ifPresent(ranges::moveIntoScope);
       sync.rangeSynced();
     } else {
       // Only a watch that fell behind etcd's compaction lists its range again.
@@ -215,21 +245,48 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   @Override
   public void stale(WatchedRange range, Throwable cause) {
     String reason = EtcdErrors.describe(cause);
-    if (range == ownRange) {
-      state.viewStale(reason);
-    } else {
+    if (imports.contains(range)) {
       state.importStale(range, reason);
+    } else {
+      state.view(viewState(), reason);
     }
     sync.rangeFailed();
   }
 
   @Override
   public void fresh(WatchedRange range) {
-    if (range == ownRange) {
-      state.viewFresh();
-    } else {
+    if (imports.contains(range)) {
       state.importFresh(range);
+    } else {
+      state.view(viewState(), null);
     }
+  }
+
+  /** The state of the registry's view: the worst of its ranges (the imports have a state each). */
+  private RegistryHealth.ViewState viewState() {
+    if (!sync.isSynced()) {
+      return RegistryHealth.ViewState.SYNCING;
+    }
+    boolean fresh = ranges.ranges().stream().allMatch(range -> range.state() == RegistryHealth.ViewState.FRESH);
+    return fresh ? RegistryHealth.ViewState.FRESH : RegistryHealth.ViewState.STALE;
+  }
+
+  /**
+   * Brings a service into this node's scope at its first use, with {@code onDemand}.
+   *
+   * @param service the service
+   * @param what    what the caller is doing, for the error message
+   * @return completes once the service's records are in the view (at once when they are)
+   */
+  public Future<Void> ensure(String service, String what) {
+    if (ranges.isReady(service)) {
+      return Future.succeededFuture();
+    }
+    Deadline deadline = Deadline.after(options.getRequestTimeout());
+    Promise<Void> ready = context.promise();
+    context.runOnContext(v -> sync.afterFirstSync(what, deadline).compose(synced -> ranges.ensure(service, what,
+      deadline)).onComplete(ready));
+    return ready.future();
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -270,8 +327,25 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
       .map(range -> new RegistryHealth.ImportHealth(range.root(), range.state(),
         range.lastError() == null ? null : EtcdErrors.describe(range.lastError())))
       .collect(Collectors.toList());
-    return new RegistryHealth(state.view(), state.lease(), lease.id(), ownRange.cache().revision(),
-      ownRange.cache().size(), own.size(), importHealth, state.problems(), state.lastError());
+    return new RegistryHealth(state.view(), state.lease(), lease.id(), viewRevision(), registrySize(), own.size(),
+      importHealth, state.problems(), state.lastError());
+  }
+
+  /** @return the revision of the registry's view: of its one range, or the smallest of a scoped view's */
+  private long viewRevision() {
+    return ranges.ranges().stream().mapToLong(range -> range.cache().revision()).min().orElse(0);
+  }
+
+  /** @return the records of the registry (its ranges and this node's own records outside them), imports left out */
+  private int registrySize() {
+    return ranges.ranges().stream().mapToInt(range -> range.cache().size()).sum() + ranges.ownView().size();
+  }
+
+  /** @return every watched range: the registry's, then the imports' */
+  private List<WatchedRange> watchedRanges() {
+    List<WatchedRange> all = new ArrayList<>(ranges.ranges());
+    all.addAll(imports);
+    return all;
   }
 
   /** What the registry's gauges read, when a meter registry reads them. */
@@ -293,25 +367,22 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
 
     @Override
     public long viewRevision() {
-      return ownRange.cache().revision();
+      return viewRevision();
     }
 
     @Override
     public double stalenessSeconds() {
-      long oldest = ownRange.confirmedNanos();
-      for (WatchedRange imported : imports) {
-        oldest = Math.min(oldest, imported.confirmedNanos());
+      long now = System.nanoTime();
+      long oldest = now;
+      for (WatchedRange range : watchedRanges()) {
+        oldest = Math.min(oldest, range.confirmedNanos());
       }
-      return (System.nanoTime() - oldest) / 1e9;
+      return (now - oldest) / 1e9;
     }
 
     @Override
     public int badKeys() {
-      int bad = ownRange.badKeys();
-      for (WatchedRange imported : imports) {
-        bad += imported.badKeys();
-      }
-      return bad;
+      return watchedRanges().stream().mapToInt(WatchedRange::badKeys).sum();
     }
   }
 
@@ -332,8 +403,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
       context.owner().cancelTimer(cleanUpTimer);
       recovery.close();
       sync.close();
-      ownRange.close();
-      imports.forEach(WatchedRange::close);
+      watchedRanges().forEach(WatchedRange::close);
       exporter.close();
       metrics.close();
       state.closed();

@@ -24,7 +24,7 @@ public final class Snapshots {
   private final ContextInternal context;
   private final EtcdBackendOptions options;
   private final ViewSync sync;
-  private final WatchedRange own;
+  private final RegistryRanges ranges;
   private final RegistryView view;
   private final Subscribers subscribers;
 
@@ -32,16 +32,16 @@ public final class Snapshots {
    * @param context     the registry's context
    * @param options     the registry's options
    * @param sync        the view's first sync
-   * @param own         the registry's own range
+   * @param ranges      the registry's ranges
    * @param view        the view across ranges
    * @param subscribers the subscribers, who receive the events
    */
-  public Snapshots(ContextInternal context, EtcdBackendOptions options, ViewSync sync, WatchedRange own,
+  public Snapshots(ContextInternal context, EtcdBackendOptions options, ViewSync sync, RegistryRanges ranges,
                    RegistryView view, Subscribers subscribers) {
     this.context = context;
     this.options = options;
     this.sync = sync;
-    this.own = own;
+    this.ranges = ranges;
     this.view = view;
     this.subscribers = subscribers;
   }
@@ -68,16 +68,30 @@ public final class Snapshots {
   /** Takes a snapshot and, in the same task on the registry's context, adds the subscriber {@code subscribe} makes. */
   private Future<Taken> take(String name, String what, Supplier<Subscribers.Subscriber> subscribe) {
     Promise<Taken> taken = context.promise();
-    context.runOnContext(v -> sync.afterFirstSync(what)
-      .compose(synced -> own.whenApplied(own.cache().newestLocalWrite(), what, options.getRequestTimeout()))
-      .map(applied -> new Taken(snapshotOf(view.applied(name)), subscribe.get()))
+    Deadline deadline = Deadline.after(options.getRequestTimeout());
+    context.runOnContext(v -> sync.afterFirstSync(what, deadline)
+      .compose(synced -> name == null ? context.succeededFuture() : ranges.ensure(name, what, deadline))
+      .compose(joined -> Future.all(rangesOf(name).stream()
+        .map(range -> range.whenApplied(range.cache().newestLocalWrite(), what, deadline.remainingMs()))
+        .collect(Collectors.toList())))
+      .map(applied -> new Taken(snapshotOf(view.applied(name), rangesOf(name)), subscribe.get()))
       .onComplete(taken));
     return taken.future();
   }
 
-  private RegistrySnapshot snapshotOf(List<CachedRecord> records) {
-    return new RegistrySnapshot(records.stream().map(CachedRecord::view).collect(Collectors.toList()),
-      own.cache().revision());
+  /** The ranges a snapshot of that service (or of everything) reads. */
+  private List<WatchedRange> rangesOf(String name) {
+    WatchedRange range = name == null ? null : ranges.rangeOf(name);
+    return range != null ? List.of(range) : name == null ? ranges.ranges() : List.of();
+  }
+
+  /**
+   * A snapshot is at the revision of its range; across several ranges (a scoped view), at the smallest, so every
+   * change delivered after it has a greater revision.
+   */
+  private static RegistrySnapshot snapshotOf(List<CachedRecord> records, List<WatchedRange> read) {
+    long revision = read.stream().mapToLong(range -> range.cache().revision()).min().orElse(0);
+    return new RegistrySnapshot(records.stream().map(CachedRecord::view).collect(Collectors.toList()), revision);
   }
 
   /**

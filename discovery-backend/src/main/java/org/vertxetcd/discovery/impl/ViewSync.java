@@ -38,6 +38,8 @@ public final class ViewSync implements RecordWriter.SyncGate {
     this.options = options;
     this.ranges = List.copyOf(ranges);
     this.waiting = new Waiters(context);
+    // A node that follows nothing but its own records has nothing to list.
+    this.synced = ranges.isEmpty();
   }
 
   /** @return whether every range was listed once, and the registry is not closed */

@@ -8,6 +8,7 @@ import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 import org.vertxetcd.discovery.RegistryHealth;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /**
@@ -45,7 +46,11 @@ public final class WatchedRange implements RegistryWatcher.Listener {
     void fresh(WatchedRange range);
   }
 
+  /** Every revision etcd lists at is at least this: waiting for it is waiting for the first list. */
+  private static final long FIRST_LIST = 1;
+
   private final String description;
+  private final String service;
   private final ContextInternal context;
   private final KeyFormat format;
   private final RecordCache cache;
@@ -60,6 +65,7 @@ public final class WatchedRange implements RegistryWatcher.Listener {
 
   /**
    * @param description what the range is, for messages, e.g. "the import of /services/"
+   * @param service     the one service the range holds, {@code null} when it holds several
    * @param context     the registry's context
    * @param connection  the etcd connection
    * @param format      how the range's keys stand for records
@@ -69,10 +75,11 @@ public final class WatchedRange implements RegistryWatcher.Listener {
    * @param advanced    told the revision the view reached after each list or watch response
    * @param failures    where a list or watch etcd refuses is reported
    */
-  public WatchedRange(String description, ContextInternal context, EtcdConnection connection, KeyFormat format,
-                      RecordCache cache, ChangeApplier applier, Observer observer, LongConsumer advanced,
-                      PermanentFailures failures) {
+  public WatchedRange(String description, String service, ContextInternal context, EtcdConnection connection,
+                      KeyFormat format, RecordCache cache, ChangeApplier applier, Observer observer,
+                      LongConsumer advanced, PermanentFailures failures) {
     this.description = description;
+    this.service = service;
     this.context = context;
     this.format = format;
     this.cache = cache;
@@ -92,6 +99,11 @@ public final class WatchedRange implements RegistryWatcher.Listener {
   /** @return what the range is, e.g. "the import of /services/" */
   public String description() {
     return description;
+  }
+
+  /** @return the one service the range holds, empty when it holds several */
+  public Optional<String> service() {
+    return Optional.ofNullable(service);
   }
 
   /** @return the first key of the range, e.g. {@code /services/} */
@@ -144,6 +156,23 @@ public final class WatchedRange implements RegistryWatcher.Listener {
         + timeoutMs + " ms", lastError, true));
   }
 
+  /**
+   * @param what      what the caller is doing, for the error message
+   * @param timeoutMs how long it may wait
+   * @return completes once the range was listed the first time; fails at once when etcd refused to list it
+   */
+  public Future<Void> whenSynced(String what, long timeoutMs) {
+    if (firstSync.future().succeeded()) {
+      return context.succeededFuture();
+    }
+    if (EtcdErrors.isRefused(lastError)) {
+      return context.failedFuture(EtcdErrors.refusal(what, lastError));
+    }
+    return revisionWaiters.await(FIRST_LIST, what, timeoutMs, doing -> new EtcdDiscoveryException(Reason.TIMEOUT,
+      "Cannot " + doing + ": " + description + " has not synced with etcd within " + timeoutMs + " ms"
+        + (lastError == null ? "" : " (" + EtcdErrors.describe(lastError) + ")"), lastError, true));
+  }
+
   @Override
   public void onSnapshot(List<KeyChange> keys, long revision) {
     boolean initial = !firstSync.future().isComplete();
@@ -169,6 +198,9 @@ public final class WatchedRange implements RegistryWatcher.Listener {
   @Override
   public void onStale(Throwable cause) {
     lastError = cause;
+    if (!firstSync.future().isComplete() && EtcdErrors.isRefused(cause)) {
+      revisionWaiters.failAll(what -> EtcdErrors.refusal(what, cause));
+    }
     if (state == RegistryHealth.ViewState.FRESH) {
       state = RegistryHealth.ViewState.STALE;
     }

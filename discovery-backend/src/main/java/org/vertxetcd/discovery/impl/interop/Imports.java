@@ -34,7 +34,7 @@ public final class Imports {
     ImportedKeyFormat format = new ImportedKeyFormat(options);
     RecordCache cache = new RecordCache();
     ChangeApplier applier = new ChangeApplier(format, cache, null, publisher);
-    return new WatchedRange("the import of " + format.root(), context, connection, format, cache, applier, observer,
-      revision -> { }, failures);
+    return new WatchedRange("the import of " + format.root(), null, context, connection, format,
+      cache, applier, observer, revision -> { }, failures);
   }
 }
