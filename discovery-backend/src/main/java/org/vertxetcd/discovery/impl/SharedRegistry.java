@@ -367,7 +367,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
 
     @Override
     public long viewRevision() {
-      return viewRevision();
+      return SharedRegistry.this.viewRevision();
     }
 
     @Override
