@@ -149,6 +149,46 @@ public class EtcdBackendOptionsConverter {
             obj.setOnDemand((Boolean)member.getValue());
           }
           break;
+        case "drainTimeout":
+          if (member.getValue() instanceof Number) {
+            obj.setDrainTimeout(((Number)member.getValue()).longValue());
+          }
+          break;
+        case "zone":
+          if (member.getValue() instanceof String) {
+            obj.setZone((String)member.getValue());
+          }
+          break;
+        case "minZoneInstances":
+          if (member.getValue() instanceof Number) {
+            obj.setMinZoneInstances(((Number)member.getValue()).intValue());
+          }
+          break;
+        case "slowStartMillis":
+          if (member.getValue() instanceof Number) {
+            obj.setSlowStartMillis(((Number)member.getValue()).longValue());
+          }
+          break;
+        case "outlierConsecutiveFailures":
+          if (member.getValue() instanceof Number) {
+            obj.setOutlierConsecutiveFailures(((Number)member.getValue()).intValue());
+          }
+          break;
+        case "outlierEjectionMillis":
+          if (member.getValue() instanceof Number) {
+            obj.setOutlierEjectionMillis(((Number)member.getValue()).longValue());
+          }
+          break;
+        case "maxEjectedPercent":
+          if (member.getValue() instanceof Number) {
+            obj.setMaxEjectedPercent(((Number)member.getValue()).intValue());
+          }
+          break;
+        case "routingAddress":
+          if (member.getValue() instanceof String) {
+            obj.setRoutingAddress((String)member.getValue());
+          }
+          break;
       }
     }
   }
@@ -226,5 +266,17 @@ public class EtcdBackendOptionsConverter {
       json.put("services", array);
     }
     json.put("onDemand", obj.isOnDemand());
+    json.put("drainTimeout", obj.getDrainTimeout());
+    if (obj.getZone() != null) {
+      json.put("zone", obj.getZone());
+    }
+    json.put("minZoneInstances", obj.getMinZoneInstances());
+    json.put("slowStartMillis", obj.getSlowStartMillis());
+    json.put("outlierConsecutiveFailures", obj.getOutlierConsecutiveFailures());
+    json.put("outlierEjectionMillis", obj.getOutlierEjectionMillis());
+    json.put("maxEjectedPercent", obj.getMaxEjectedPercent());
+    if (obj.getRoutingAddress() != null) {
+      json.put("routingAddress", obj.getRoutingAddress());
+    }
   }
 }

@@ -66,6 +66,21 @@ public class EtcdBackendOptions {
   /** Default largest number of writes in progress at once: {@value}. */
   public static final int DEFAULT_MAX_PENDING_WRITES = 10_000;
 
+  /** Default address of the resolver's routing changes (ejections and returns): {@value}. */
+  public static final String DEFAULT_ROUTING_ADDRESS = "vertx.discovery.etcd.routing";
+
+  /** Default number of UP instances of its own zone a node needs before it prefers them: {@value}. */
+  public static final int DEFAULT_MIN_ZONE_INSTANCES = 1;
+
+  /** Default failures in a row that eject an instance from this node's selections: {@value}. */
+  public static final int DEFAULT_OUTLIER_CONSECUTIVE_FAILURES = 5;
+
+  /** Default time in milliseconds of a first ejection (doubling for an instance ejected again): {@value}. */
+  public static final long DEFAULT_OUTLIER_EJECTION_MILLIS = 30_000;
+
+  /** Default largest share of a service's instances that may be ejected at once, in percent: {@value}. */
+  public static final int DEFAULT_MAX_EJECTED_PERCENT = 50;
+
   /** Default largest request etcd accepts, in bytes (etcd's {@code --max-request-bytes} default): {@value}. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
@@ -117,6 +132,22 @@ public class EtcdBackendOptions {
   public static final String SERVICES = "services";
   /** Key of whether a service joins the scope at its first use. */
   public static final String ON_DEMAND = "onDemand";
+  /** Key of the milliseconds this node's records stay OUT_OF_SERVICE before its lease is revoked, on close. */
+  public static final String DRAIN_TIMEOUT = "drainTimeout";
+  /** Key of this node's zone. */
+  public static final String ZONE = "zone";
+  /** Key of the UP instances of its zone a node needs before it prefers them. */
+  public static final String MIN_ZONE_INSTANCES = "minZoneInstances";
+  /** Key of the milliseconds over which a new instance's share of requests ramps up. */
+  public static final String SLOW_START_MILLIS = "slowStartMillis";
+  /** Key of the failures in a row that eject an instance from this node's selections. */
+  public static final String OUTLIER_CONSECUTIVE_FAILURES = "outlierConsecutiveFailures";
+  /** Key of the milliseconds of a first ejection. */
+  public static final String OUTLIER_EJECTION_MILLIS = "outlierEjectionMillis";
+  /** Key of the largest share of a service's instances ejected at once, in percent. */
+  public static final String MAX_EJECTED_PERCENT = "maxEjectedPercent";
+  /** Key of the event-bus address of the resolver's routing changes. */
+  public static final String ROUTING_ADDRESS = "routingAddress";
 
   /** The type of every key of the JSON form, checked before the generated converter reads it. */
   private static final Map<String, Type> SCHEMA = schema();
@@ -127,9 +158,11 @@ public class EtcdBackendOptions {
     schema.put(SERVICES, Type.STRINGS);
     schema.put(ON_DEMAND, Type.BOOLEAN);
     Stream.of(PREFIX, ANNOUNCE_ADDRESS, EVENTS_ADDRESS, STATE_ADDRESS, CA_FILE, CERT_FILE, KEY_FILE, USER, PASSWORD,
-      GRPC_EXPORT_PREFIX).forEach(key -> schema.put(key, Type.STRING));
-    Stream.of(TTL, MAX_PENDING_WRITES, MAX_REQUEST_BYTES).forEach(key -> schema.put(key, Type.INTEGER));
-    schema.put(REQUEST_TIMEOUT, Type.LONG);
+      GRPC_EXPORT_PREFIX, ZONE, ROUTING_ADDRESS).forEach(key -> schema.put(key, Type.STRING));
+    Stream.of(TTL, MAX_PENDING_WRITES, MAX_REQUEST_BYTES, MIN_ZONE_INSTANCES, OUTLIER_CONSECUTIVE_FAILURES,
+      MAX_EJECTED_PERCENT).forEach(key -> schema.put(key, Type.INTEGER));
+    Stream.of(REQUEST_TIMEOUT, DRAIN_TIMEOUT, SLOW_START_MILLIS, OUTLIER_EJECTION_MILLIS)
+      .forEach(key -> schema.put(key, Type.LONG));
     Stream.of(PEM_TRUST_OPTIONS, TRUST_STORE_OPTIONS, PFX_TRUST_OPTIONS, PEM_KEY_CERT_OPTIONS, KEY_STORE_OPTIONS,
       PFX_KEY_CERT_OPTIONS).forEach(key -> schema.put(key, Type.OBJECT));
     schema.put(IMPORTS, Type.OBJECTS);
@@ -159,6 +192,14 @@ public class EtcdBackendOptions {
   private String grpcExportPrefix;
   private List<String> services;
   private boolean onDemand;
+  private long drainTimeout;
+  private String zone;
+  private int minZoneInstances;
+  private long slowStartMillis;
+  private int outlierConsecutiveFailures;
+  private long outlierEjectionMillis;
+  private int maxEjectedPercent;
+  private String routingAddress;
   private MeterRegistry meterRegistry;
 
   /**
@@ -175,6 +216,11 @@ public class EtcdBackendOptions {
     maxPendingWrites = DEFAULT_MAX_PENDING_WRITES;
     maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
     imports = new ArrayList<>();
+    minZoneInstances = DEFAULT_MIN_ZONE_INSTANCES;
+    outlierConsecutiveFailures = DEFAULT_OUTLIER_CONSECUTIVE_FAILURES;
+    outlierEjectionMillis = DEFAULT_OUTLIER_EJECTION_MILLIS;
+    maxEjectedPercent = DEFAULT_MAX_EJECTED_PERCENT;
+    routingAddress = DEFAULT_ROUTING_ADDRESS;
   }
 
   /**
@@ -204,6 +250,14 @@ public class EtcdBackendOptions {
     grpcExportPrefix = other.grpcExportPrefix;
     services = other.services == null ? null : new ArrayList<>(other.services);
     onDemand = other.onDemand;
+    drainTimeout = other.drainTimeout;
+    zone = other.zone;
+    minZoneInstances = other.minZoneInstances;
+    slowStartMillis = other.slowStartMillis;
+    outlierConsecutiveFailures = other.outlierConsecutiveFailures;
+    outlierEjectionMillis = other.outlierEjectionMillis;
+    maxEjectedPercent = other.maxEjectedPercent;
+    routingAddress = other.routingAddress;
     meterRegistry = other.meterRegistry;
   }
 
@@ -273,7 +327,29 @@ public class EtcdBackendOptions {
     if (services != null && services.stream().anyMatch(service -> service == null || service.isEmpty())) {
       throw invalid(SERVICES, "must hold service names, not empty ones: " + services);
     }
+    validateRouting();
     return this;
+  }
+
+  private void validateRouting() {
+    requireAtLeast(DRAIN_TIMEOUT, drainTimeout, 0, "milliseconds");
+    requireAtLeast(SLOW_START_MILLIS, slowStartMillis, 0, "milliseconds");
+    requireAtLeast(MIN_ZONE_INSTANCES, minZoneInstances, 1, "instances");
+    requireAtLeast(OUTLIER_CONSECUTIVE_FAILURES, outlierConsecutiveFailures, 0, "failures (0 turns ejection off)");
+    requireAtLeast(OUTLIER_EJECTION_MILLIS, outlierEjectionMillis, 1, "milliseconds");
+    if (maxEjectedPercent < 0 || maxEjectedPercent > 100) {
+      throw invalid(MAX_EJECTED_PERCENT, "must be a percentage from 0 to 100, was " + maxEjectedPercent);
+    }
+    if (zone != null && zone.isBlank()) {
+      throw invalid(ZONE, "must not be empty when set");
+    }
+    requireAddress(ROUTING_ADDRESS, routingAddress);
+  }
+
+  private static void requireAtLeast(String key, long value, long minimum, String unit) {
+    if (value < minimum) {
+      throw invalid(key, "must be at least " + minimum + " " + unit + ", was " + value);
+    }
   }
 
   /** Imported and exported ranges must stay apart from the registry and each other: each key has one meaning. */
@@ -946,6 +1022,153 @@ public class EtcdBackendOptions {
     return this;
   }
 
+  /** @return how long this node's records stay OUT_OF_SERVICE before its lease is revoked, in milliseconds */
+  public long getDrainTimeout() {
+    return drainTimeout;
+  }
+
+  /**
+   * Drains this node before it leaves ({@code drainTimeout}, milliseconds, default 0: it leaves at once): on close
+   * (Vert.x closing, or the last user of the registry closing it) or on {@link EtcdRegistry#drain()}, this node's
+   * records first turn {@code OUT_OF_SERVICE} (other nodes get UPDATE events and their address resolvers stop
+   * selecting them) while the node keeps serving, and only once this time has passed is the lease revoked. Give
+   * consumers the time to see the status, e.g. a few seconds.
+   *
+   * @param drainTimeout the time in milliseconds, at least 0
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setDrainTimeout(long drainTimeout) {
+    this.drainTimeout = drainTimeout;
+    return this;
+  }
+
+  /** @return this node's zone, {@code null} for none */
+  public String getZone() {
+    return zone;
+  }
+
+  /**
+   * Sets this node's zone ({@code zone}, unset by default): records this node publishes carry metadata {@code zone}
+   * unless they set one, and this node's address resolver selects instances of its own zone while at least
+   * {@code minZoneInstances} of them are UP, all instances otherwise.
+   *
+   * @param zone the zone, e.g. {@code eu-west-1a}
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setZone(String zone) {
+    this.zone = zone;
+    return this;
+  }
+
+  /** @return the UP instances of its zone a node needs before it prefers them */
+  public int getMinZoneInstances() {
+    return minZoneInstances;
+  }
+
+  /**
+   * Sets how many UP instances of its own zone a node with a {@code zone} needs before its resolver selects only
+   * them ({@code minZoneInstances}, default {@value #DEFAULT_MIN_ZONE_INSTANCES}).
+   *
+   * @param minZoneInstances the number of instances, at least 1
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setMinZoneInstances(int minZoneInstances) {
+    this.minZoneInstances = minZoneInstances;
+    return this;
+  }
+
+  /** @return the milliseconds over which a new instance's share of requests ramps up, 0 for none */
+  public long getSlowStartMillis() {
+    return slowStartMillis;
+  }
+
+  /**
+   * Ramps up a newly joined instance's share of this node's requests ({@code slowStartMillis}, default 0: at once):
+   * from a tenth of its weight to all of it, in steps of a tenth, over this time after its JOIN.
+   *
+   * @param slowStartMillis the time in milliseconds, at least 0
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setSlowStartMillis(long slowStartMillis) {
+    this.slowStartMillis = slowStartMillis;
+    return this;
+  }
+
+  /** @return the failures in a row that eject an instance from this node's selections, 0 when off */
+  public int getOutlierConsecutiveFailures() {
+    return outlierConsecutiveFailures;
+  }
+
+  /**
+   * Ejects an instance from this node's selections after this many failed requests in a row (connection refused,
+   * reset, timeout) ({@code outlierConsecutiveFailures}, default {@value #DEFAULT_OUTLIER_CONSECUTIVE_FAILURES}; 0
+   * turns ejection off), as Envoy's outlier detection does with {@code consecutive_gateway_failure}. It needs the
+   * client's load balancer to be {@link EtcdAddressResolver#loadBalancer}'s, which sees the requests' outcomes.
+   *
+   * @param outlierConsecutiveFailures the number of failures, at least 0
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setOutlierConsecutiveFailures(int outlierConsecutiveFailures) {
+    this.outlierConsecutiveFailures = outlierConsecutiveFailures;
+    return this;
+  }
+
+  /** @return the milliseconds of a first ejection */
+  public long getOutlierEjectionMillis() {
+    return outlierEjectionMillis;
+  }
+
+  /**
+   * Sets how long an ejected instance stays out of this node's selections ({@code outlierEjectionMillis}, default
+   * {@value #DEFAULT_OUTLIER_EJECTION_MILLIS}), doubling each time the same instance is ejected again (Envoy's
+   * {@code base_ejection_time}). The registry reporting the instance again (an UPDATE, a new registration) ends its
+   * ejection at once.
+   *
+   * @param outlierEjectionMillis the time in milliseconds, at least 1
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setOutlierEjectionMillis(long outlierEjectionMillis) {
+    this.outlierEjectionMillis = outlierEjectionMillis;
+    return this;
+  }
+
+  /** @return the largest share of a service's instances ejected at once, in percent */
+  public int getMaxEjectedPercent() {
+    return maxEjectedPercent;
+  }
+
+  /**
+   * Caps the share of a service's instances this node ejects at once ({@code maxEjectedPercent}, default
+   * {@value #DEFAULT_MAX_EJECTED_PERCENT}, as Envoy's {@code max_ejection_percent}): beyond it, failing instances
+   * stay selectable, so that a failure of everything is not turned into no instance at all.
+   *
+   * @param maxEjectedPercent the percentage, from 0 to 100
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setMaxEjectedPercent(int maxEjectedPercent) {
+    this.maxEjectedPercent = maxEjectedPercent;
+    return this;
+  }
+
+  /** @return where the resolver's routing changes are published */
+  public String getRoutingAddress() {
+    return routingAddress;
+  }
+
+  /**
+   * Sets where this node's address resolvers publish their routing changes, local-only ({@code routingAddress},
+   * default {@value #DEFAULT_ROUTING_ADDRESS}): {@code {"change":"EJECTED"|"RETURNED","name":...,"registration":...,
+   * ...}}. They are this node's decisions, not registry changes, which stay exactly-once and etcd-ordered on
+   * {@code eventsAddress}.
+   *
+   * @param routingAddress the event-bus address
+   * @return a reference to this, so the API can be used fluently
+   */
+  public EtcdBackendOptions setRoutingAddress(String routingAddress) {
+    this.routingAddress = routingAddress;
+    return this;
+  }
+
   /** @return the Micrometer registry the registry's meters go to, when given explicitly */
   @GenIgnore
   public MeterRegistry getMeterRegistry() {
@@ -989,14 +1212,20 @@ public class EtcdBackendOptions {
       && Objects.equals(keyCertOptions, other.keyCertOptions) && Objects.equals(user, other.user)
       && Objects.equals(password, other.password) && Objects.equals(imports, other.imports)
       && Objects.equals(grpcExportPrefix, other.grpcExportPrefix) && Objects.equals(services, other.services)
-      && onDemand == other.onDemand && meterRegistry == other.meterRegistry;
+      && onDemand == other.onDemand && drainTimeout == other.drainTimeout && Objects.equals(zone, other.zone)
+      && minZoneInstances == other.minZoneInstances && slowStartMillis == other.slowStartMillis
+      && outlierConsecutiveFailures == other.outlierConsecutiveFailures
+      && outlierEjectionMillis == other.outlierEjectionMillis && maxEjectedPercent == other.maxEjectedPercent
+      && Objects.equals(routingAddress, other.routingAddress) && meterRegistry == other.meterRegistry;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(endpoints, prefix, ttl, announceAddress, eventsAddress, stateAddress, requestTimeout,
       maxPendingWrites, maxRequestBytes, caFile, certFile, keyFile, trustOptions, keyCertOptions, user, password,
-      imports, grpcExportPrefix, services, onDemand, System.identityHashCode(meterRegistry));
+      imports, grpcExportPrefix, services, onDemand, drainTimeout, zone, minZoneInstances, slowStartMillis,
+      outlierConsecutiveFailures, outlierEjectionMillis, maxEjectedPercent, routingAddress,
+      System.identityHashCode(meterRegistry));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.vertxetcd.discovery;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 
@@ -74,6 +75,21 @@ public final class EtcdHealthChecks {
       boolean ready = health.view() != RegistryHealth.ViewState.SYNCING;
       promise.complete(ready ? Status.OK(health.toJson()) : Status.KO(withReason(health)));
     });
+  }
+
+  /**
+   * Binds the status of this node's records to the outcome of Vert.x health checks (every procedure registered in
+   * {@code checks}): see {@link EtcdRegistry#bindReadiness}. Do not register the registry's own strict procedure in
+   * the same checks: an etcd outage must not take every instance out of service.
+   *
+   * @param registry the registry whose records follow the checks
+   * @param checks   the application's health checks
+   * @param options  the interval and thresholds
+   * @return the binding
+   */
+  public static ReadinessBinding bindReadiness(EtcdRegistry registry, HealthChecks checks,
+                                               ReadinessOptions options) {
+    return registry.bindReadiness(() -> checks.checkStatus().map(CheckResult::getUp), options);
   }
 
   private static JsonObject withReason(RegistryHealth health) {

@@ -8,6 +8,7 @@ import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.impl.EtcdRegistryImpl;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Direct access to the etcd registry behind the {@code etcd} discovery backend, for what Vert.x's
@@ -101,6 +102,31 @@ public interface EtcdRegistry {
    *     {@code stateAddress}
    */
   RegistryHealth health();
+
+  /**
+   * Binds the status of this node's records to a readiness check: after {@code failureThreshold} failures in a row
+   * its UP records turn {@code OUT_OF_SERVICE} (consumers' address resolvers stop selecting them, other nodes get
+   * UPDATE events), after {@code successThreshold} successes in a row they turn UP again. Records written while the
+   * check fails are written OUT_OF_SERVICE. With Vert.x health checks:
+   * {@link EtcdHealthChecks#bindReadiness(EtcdRegistry, io.vertx.ext.healthchecks.HealthChecks, ReadinessOptions)}.
+   * A later binding replaces an earlier one.
+   *
+   * @param check   answers whether this node is ready to serve; a failure or no answer within the interval is
+   *                "not ready"
+   * @param options the interval and thresholds
+   * @return the binding, to cancel it
+   */
+  ReadinessBinding bindReadiness(Supplier<Future<Boolean>> check, ReadinessOptions options);
+
+  /**
+   * Drains this node: its records turn {@code OUT_OF_SERVICE} for good (consumers stop selecting them) while it keeps
+   * serving, then {@code drainTimeout} passes. Closing the registry afterwards revokes the lease at once; without an
+   * explicit drain, closing drains first when {@code drainTimeout} is set. Call it from a shutdown handler, before
+   * the application's servers stop.
+   *
+   * @return completes once the drain timeout has passed after the records' status was written; never fails
+   */
+  Future<Void> drain();
 
   /**
    * Releases this handle. When no handle or backend of this Vert.x instance and configuration uses the registry any

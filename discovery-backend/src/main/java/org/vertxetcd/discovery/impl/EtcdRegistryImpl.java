@@ -8,6 +8,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.ReadinessBinding;
+import org.vertxetcd.discovery.ReadinessOptions;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.RegistrySnapshot;
@@ -15,6 +17,7 @@ import org.vertxetcd.discovery.RegistrySubscription;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * A handle on a {@link SharedRegistry}, delivering results on the caller's context.
@@ -77,6 +80,17 @@ public final class EtcdRegistryImpl implements EtcdRegistry {
   @Override
   public RegistryHealth health() {
     return reference.registry().health();
+  }
+
+  @Override
+  public ReadinessBinding bindReadiness(Supplier<Future<Boolean>> check, ReadinessOptions options) {
+    Objects.requireNonNull(check, "check");
+    return reference.registry().bindReadiness(check, options == null ? new ReadinessOptions() : options);
+  }
+
+  @Override
+  public Future<Void> drain() {
+    return CallerContext.deliver(vertx, reference.registry().drain());
   }
 
   @Override

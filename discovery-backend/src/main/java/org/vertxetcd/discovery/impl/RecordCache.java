@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -125,7 +126,7 @@ public final class RecordCache {
   /** @return copies of every record, including this node's undelivered writes */
   public List<Record> all() {
     if (!localWrites.isEmpty()) {
-      return views(entries.values(), entry -> true);
+      return current(entries.values(), entry -> true, entry -> entry.record.view());
     }
     CachedRecord[] records = appliedRecords();
     List<Record> views = new ArrayList<>(records.length);
@@ -164,32 +165,44 @@ public final class RecordCache {
    * @return copies of that service's records the filter accepts, including this node's undelivered writes
    */
   public List<Record> byName(String name, Predicate<CachedRecord> filter) {
-    return views(appliedEntries(name), entry -> entry.record.getName().equals(name) && filter.test(entry.record));
+    return current(appliedEntries(name), entry -> entry.record.getName().equals(name) && filter.test(entry.record),
+      entry -> entry.record.view());
   }
 
-  /** Copies of the accepted entries among {@code applied} and this node's undelivered writes, which override them. */
-  private List<Record> views(Collection<Entry> applied, Predicate<Entry> accept) {
-    List<Record> records = new ArrayList<>(applied.size() + localWrites.size());
+  /**
+   * @param name   a service name (exact)
+   * @param filter which of its records to return
+   * @return the current entries of that service's records the filter accepts (with their key's revision and lease),
+   *     including this node's undelivered writes; the records are the cache's, not copies: do not mutate them
+   */
+  public List<Entry> entriesByName(String name, Predicate<CachedRecord> filter) {
+    return current(appliedEntries(name), entry -> entry.record.getName().equals(name) && filter.test(entry.record),
+      entry -> entry);
+  }
+
+  /** The accepted entries among {@code applied} and this node's undelivered writes (which override them), mapped. */
+  private <T> List<T> current(Collection<Entry> applied, Predicate<Entry> accept, Function<Entry, T> out) {
+    List<T> results = new ArrayList<>(applied.size() + localWrites.size());
     if (localWrites.isEmpty()) {
       for (Entry entry : applied) {
         if (accept.test(entry)) {
-          records.add(entry.record.view());
+          results.add(out.apply(entry));
         }
       }
-      return records;
+      return results;
     }
     Map<String, LocalWrite> writes = Map.copyOf(localWrites);
     for (Entry entry : applied) {
       if (!writes.containsKey(entry.record.getRegistration()) && accept.test(entry)) {
-        records.add(entry.record.view());
+        results.add(out.apply(entry));
       }
     }
     writes.values().forEach(write -> {
       if (write.entry != null && accept.test(write.entry)) {
-        records.add(write.entry.record.view());
+        results.add(out.apply(write.entry));
       }
     });
-    return records;
+    return results;
   }
 
   /** @return the revision of this node's latest write: once the watch reaches it, the view holds all of them */

@@ -156,6 +156,19 @@ public final class RecordWriter {
    * @return completes when etcd applied the update
    */
   public Future<Void> update(Record record, Deadline deadline) {
+    return update(record, deadline, OwnRecords.Origin.CALL);
+  }
+
+  /**
+   * Like {@link #update(Record, Deadline)}, for this node's own changes of its records (readiness, drain): they are
+   * announced like remote changes, since no {@code ServiceDiscovery} call announced them.
+   *
+   * @param record   the record
+   * @param deadline when the change stops being tried
+   * @param origin   who makes the change
+   * @return completes when etcd applied the update
+   */
+  public Future<Void> update(Record record, Deadline deadline, OwnRecords.Origin origin) {
     if (record == null || record.getRegistration() == null) {
       return context.failedFuture(new EtcdDiscoveryException(Reason.UNKNOWN_REGISTRATION,
         "Cannot update the record: it has no registration id (store it first)"));
@@ -174,7 +187,7 @@ public final class RecordWriter {
           + "(remove it and store a new one)"));
       }
       OwnRecords.PendingWrite pending = own.expect(updated.getRegistration(), updated.getName(), KeyChange.Kind.PUT,
-        OwnRecords.Origin.CALL);
+        origin);
       ExpectedKey expected = known == null ? new ExpectedKey(-1, 0) : new ExpectedKey(known.modRevision(),
         known.lease());
       return retrier.withinDeadline(deadline, error -> error instanceof Conflict,

@@ -94,6 +94,12 @@ public interface RegistryMetrics {
   default void watchDelay(long nanos) {
   }
 
+  /**
+   * @param ejected {@code true} when an address resolver ejected an instance, {@code false} when one returned
+   */
+  default void ejection(boolean ejected) {
+  }
+
   /** The registry closed: its meters leave the meter registry. */
   default void close() {
   }

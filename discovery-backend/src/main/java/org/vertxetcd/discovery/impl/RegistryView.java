@@ -52,16 +52,36 @@ public final class RegistryView {
    * @return copies of the matching records of that service; the cost depends on its records only
    */
   public List<Record> lookup(String name, JsonObject filter) {
+    return ofService(name, filter, RecordCache::byName);
+  }
+
+  /**
+   * @param name   a service name (exact)
+   * @param filter as for {@link #lookup}
+   * @return the current entries of the matching records (the cache's records: do not mutate them), with their keys'
+   *     revisions
+   */
+  public List<RecordCache.Entry> lookupEntries(String name, JsonObject filter) {
+    return ofService(name, filter, RecordCache::entriesByName);
+  }
+
+  /** Reads one service from the view that holds it (its range or the own view) and from every import. */
+  private <T> List<T> ofService(String name, JsonObject filter, ServiceRead<T> read) {
     Predicate<CachedRecord> accept = filter == null || filter.getString("status") == null
       ? record -> record.getStatus() == Status.UP : record -> true;
     Predicate<CachedRecord> matching = filter == null || filter.isEmpty() ? accept
       : accept.and(record -> record.match(filter));
     WatchedRange range = ranges.rangeOf(name);
-    List<Record> records = (range == null ? ranges.ownView() : range.cache()).byName(name, matching);
+    List<T> results = read.apply(range == null ? ranges.ownView() : range.cache(), name, matching);
     for (WatchedRange imported : imports) {
-      records.addAll(imported.cache().byName(name, matching));
+      results.addAll(read.apply(imported.cache(), name, matching));
     }
-    return records;
+    return results;
+  }
+
+  /** Reads one service out of one view. */
+  private interface ServiceRead<T> {
+    List<T> apply(RecordCache view, String name, Predicate<CachedRecord> filter);
   }
 
   /**

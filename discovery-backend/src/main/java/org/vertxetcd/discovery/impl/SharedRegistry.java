@@ -12,6 +12,8 @@ import io.vertx.servicediscovery.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.ReadinessBinding;
+import org.vertxetcd.discovery.ReadinessOptions;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.RegistrySnapshot;
@@ -53,6 +55,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   private final ViewSync sync;
   private final Writes writes;
   private final Snapshots snapshots;
+  private final ServingGate gate;
   private final RegistryMetrics metrics;
   private final long cleanUpTimer;
   private volatile boolean closed;
@@ -90,7 +93,9 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     initial.addAll(imports);
     this.view = new RegistryView(ranges, imports);
     this.sync = new ViewSync(context, options, initial);
-    this.writes = new Writes(context, options, new RecordWriter(parts, sync, state), view, own, metrics);
+    RecordWriter writer = new RecordWriter(parts, sync, state);
+    this.gate = new ServingGate(context, options, own, writer);
+    this.writes = new Writes(context, options, writer, view, own, gate, metrics);
     this.snapshots = new Snapshots(context, options, sync, ranges, view, subscribers);
     this.cleanUpTimer = context.setPeriodic(options.getTtl() * 1000L, id -> recovery.cleanUpUnheldKeys());
     context.runOnContext(v -> initial.forEach(WatchedRange::start));
@@ -165,6 +170,11 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   /** @return the view across the registry's own range and the imports, as it is now */
   public RegistryView view() {
     return view;
+  }
+
+  /** @return the registry's meters */
+  public RegistryMetrics metrics() {
+    return metrics;
   }
 
   /** @return whether the registry is closed or closing */
@@ -387,13 +397,36 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   }
 
   /**
-   * Revokes the lease (this node's records leave at once), stops the watch and every timer, closes the client.
+   * @param check   answers whether this node is ready
+   * @param options the interval and thresholds
+   * @return the binding of this node's records' status to the check (see {@link ServingGate})
+   */
+  public ReadinessBinding bindReadiness(Supplier<Future<Boolean>> check, ReadinessOptions options) {
+    return gate.bind(check, options);
+  }
+
+  /**
+   * @return completes once this node's records are OUT_OF_SERVICE for good and the drain timeout has passed
+   */
+  public Future<Void> drain() {
+    Promise<Void> drained = context.promise();
+    context.runOnContext(v -> gate.drain().onComplete(drained));
+    return drained.future();
+  }
+
+  /**
+   * Drains this node first when {@code drainTimeout} is set and it holds records, then revokes the lease (this
+   * node's records leave at once), stops the watch and every timer, closes the client.
    *
    * @return completes when closed; never fails
    */
   public Future<Void> close() {
     Promise<Void> done = context.promise();
-    context.runOnContext(v -> closeOnContext().onComplete(done));
+    context.runOnContext(v -> {
+      boolean drainFirst = options.getDrainTimeout() > 0 && own.size() > 0 && !closed;
+      (drainFirst ? gate.drain() : context.<Void>succeededFuture()).eventually(this::closeOnContext)
+        .onComplete(done);
+    });
     return done.future();
   }
 
@@ -401,6 +434,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     if (closing == null) {
       closed = true;
       context.owner().cancelTimer(cleanUpTimer);
+      gate.close();
       recovery.close();
       sync.close();
       watchedRanges().forEach(WatchedRange::close);

@@ -3,6 +3,7 @@ package org.vertxetcd.discovery.impl;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
@@ -25,6 +26,7 @@ public final class Writes {
   private final RecordWriter writer;
   private final RegistryView view;
   private final OwnRecords own;
+  private final ServingGate gate;
   private final RegistryMetrics metrics;
   private final AtomicInteger inProgress = new AtomicInteger();
   private volatile boolean closed;
@@ -37,15 +39,17 @@ public final class Writes {
    * @param writer  writes this node's records
    * @param view    the view, to tell imported records
    * @param own     the records this node holds
-   * @param metrics   times the writes
+   * @param gate    turns records down while this node is not ready or drains
+   * @param metrics times the writes
    */
   public Writes(ContextInternal context, EtcdBackendOptions options, RecordWriter writer, RegistryView view,
-                OwnRecords own, RegistryMetrics metrics) {
+                OwnRecords own, ServingGate gate, RegistryMetrics metrics) {
     this.context = context;
     this.options = options;
     this.writer = writer;
     this.view = view;
     this.own = own;
+    this.gate = gate;
     this.metrics = metrics;
   }
 
@@ -63,8 +67,25 @@ public final class Writes {
   public Future<Record> store(Record record) {
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     String what = "store record '" + (record == null ? null : record.getName()) + "'";
-    return admitted("store", what, () -> writer.store(record, deadline))
-      .map(registration -> record.setRegistration(registration));
+    boolean heldDown = record != null && gate.holdDown(record);
+    if (record != null && options.getZone() != null) {
+      inZone(record);
+    }
+    return admitted("store", what, () -> writer.store(record, deadline).onSuccess(registration -> {
+      if (heldDown) {
+        gate.heldDown(registration);
+      }
+    })).map(registration -> record.setRegistration(registration));
+  }
+
+  /** Records this node publishes carry its zone, unless they say their own. */
+  private void inZone(Record record) {
+    if (record.getMetadata() == null) {
+      record.setMetadata(new JsonObject());
+    }
+    if (!record.getMetadata().containsKey(EtcdBackendOptions.ZONE)) {
+      record.getMetadata().put(EtcdBackendOptions.ZONE, options.getZone());
+    }
   }
 
   /**
@@ -76,8 +97,13 @@ public final class Writes {
   public Future<Void> update(Record record) {
     Deadline deadline = Deadline.after(options.getRequestTimeout());
     String registration = record == null ? null : record.getRegistration();
+    boolean heldDown = record != null && gate.holdDown(record);
     return admitted("update", "update record " + registration, () -> refuseImported(registration, "update")
-      .compose(v -> writer.update(record, deadline)));
+      .compose(v -> writer.update(record, deadline)).onSuccess(v -> {
+        if (heldDown) {
+          gate.heldDown(registration);
+        }
+      }));
   }
 
   /**

@@ -46,6 +46,8 @@ public final class MicrometerRegistryMetrics implements RegistryMetrics {
   private final Timer keepAliveConfirmed;
   private final Timer keepAliveFailed;
   private final Timer watchDelay;
+  private final Counter ejections;
+  private final Counter returns;
   private final Map<String, Timer> writes = new HashMap<>();
 
   private MicrometerRegistryMetrics(MeterRegistry registry, String prefix, Probes probes) {
@@ -79,6 +81,10 @@ public final class MicrometerRegistryMetrics implements RegistryMetrics {
       Tags.of("outcome", "failure"));
     this.watchDelay = timer("vertx.etcd.discovery.watch.delay",
       "From this node's write acknowledged to the watch delivering it", Tags.empty());
+    this.ejections = counter("vertx.etcd.discovery.ejections", "Instances the address resolvers ejected or let "
+      + "return", Tags.of("change", "ejected"));
+    this.returns = counter("vertx.etcd.discovery.ejections", "Instances the address resolvers ejected or let "
+      + "return", Tags.of("change", "returned"));
     for (String op : List.of("store", "update", "remove")) {
       for (String outcome : List.of("success", "failure")) {
         writes.put(op + "/" + outcome, timer("vertx.etcd.discovery.write", "Writes, from the call to its completion",
@@ -164,6 +170,11 @@ public final class MicrometerRegistryMetrics implements RegistryMetrics {
   @Override
   public void watchDelay(long nanos) {
     watchDelay.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void ejection(boolean ejected) {
+    (ejected ? ejections : returns).increment();
   }
 
   @Override
