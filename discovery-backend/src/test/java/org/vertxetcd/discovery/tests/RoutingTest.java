@@ -1,8 +1,10 @@
 package org.vertxetcd.discovery.tests;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.endpoint.LoadBalancer;
 import io.vertx.servicediscovery.Record;
@@ -38,7 +40,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxetcd.discovery.support.HttpInstances.counts;
-import static org.vertxetcd.discovery.support.HttpInstances.send;
 import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
@@ -49,6 +50,7 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class RoutingTest {
 
   private static final ServiceAddress GREETER = ServiceAddress.of("greeter");
+  private static final int CONNECT_TIMEOUT_MS = 2_000;
 
   @RegisterExtension
   static EtcdExtension etcd = EtcdExtension.members(1);
@@ -68,6 +70,7 @@ class RoutingTest {
     private final ServiceDiscovery discovery;
     private final EtcdRegistry registry;
     private final HttpInstances instances;
+    private final Context context = vertx.getOrCreateContext();
 
     Node(JsonObject config) {
       nodes.add(vertx);
@@ -79,12 +82,18 @@ class RoutingTest {
     }
 
     HttpClient client(EtcdAddressResolver resolver, LoadBalancer balancer) {
-      return vertx.httpClientBuilder().withAddressResolver(resolver).withLoadBalancer(balancer).build();
+      // A crashed instance's address may accept a connection and never answer: a connection fails at this bound.
+      return vertx.httpClientBuilder().with(new HttpClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS))
+        .withAddressResolver(resolver).withLoadBalancer(balancer).build();
     }
 
     HttpClient client(LoadBalancer balancer) {
       EtcdAddressResolver resolver = EtcdAddressResolver.create(config);
       return client(resolver, resolver.loadBalancer(balancer));
+    }
+
+    List<String> send(HttpClient http, int requests) {
+      return HttpInstances.send(context, http, GREETER, requests);
     }
 
     void awaitInstances(int count) {
@@ -100,9 +109,9 @@ class RoutingTest {
     Node client = new Node(config());
     client.awaitInstances(2);
 
-    assertEquals(Map.of("heavy", 300L, "light", 100L), counts(send(client.client(LoadBalancer.ROUND_ROBIN), GREETER,
+    assertEquals(Map.of("heavy", 300L, "light", 100L), counts(client.send(client.client(LoadBalancer.ROUND_ROBIN),
       400)), "round robin gives each copy its turn");
-    Map<String, Long> random = counts(send(client.client(LoadBalancer.RANDOM), GREETER, 400));
+    Map<String, Long> random = counts(client.send(client.client(LoadBalancer.RANDOM), 400));
     double ratio = random.get("heavy") / (double) random.get("light");
     assertTrue(ratio > 2 && ratio < 4.5, "random picks the heavy instance about three times as often: " + random);
   }
@@ -117,14 +126,14 @@ class RoutingTest {
     Node elsewhere = new Node(config());
     client.awaitInstances(2);
 
-    assertEquals(Set.of("eu-1"), counts(send(client.client(LoadBalancer.ROUND_ROBIN), GREETER, 10)).keySet());
-    assertEquals(Set.of("eu-1", "us-1"), counts(send(elsewhere.client(LoadBalancer.ROUND_ROBIN), GREETER, 10))
+    assertEquals(Set.of("eu-1"), counts(client.send(client.client(LoadBalancer.ROUND_ROBIN), 10)).keySet());
+    assertEquals(Set.of("eu-1", "us-1"), counts(elsewhere.send(elsewhere.client(LoadBalancer.ROUND_ROBIN), 10))
       .keySet(), "a node without a zone uses every instance");
 
     // Below minZoneInstances (1) UP in its zone, the node uses every zone.
     await(servers.discovery.update(eu1.setStatus(Status.OUT_OF_SERVICE)));
     client.awaitInstances(1);
-    assertEquals(Set.of("us-1"), counts(send(client.client(LoadBalancer.ROUND_ROBIN), GREETER, 10)).keySet());
+    assertEquals(Set.of("us-1"), counts(client.send(client.client(LoadBalancer.ROUND_ROBIN), 10)).keySet());
   }
 
   @Test
@@ -136,15 +145,15 @@ class RoutingTest {
     Node client = new Node(config().put("slowStartMillis", slowStartMillis));
     client.awaitInstances(2);
     HttpClient http = client.client(LoadBalancer.ROUND_ROBIN);
-    send(http, GREETER, 2);
+    client.send(http, 2);
 
     servers.instances.start("greeter", "new", new JsonObject());
     client.awaitInstances(3);
-    Map<String, Long> early = counts(send(http, GREETER, 210));
+    Map<String, Long> early = counts(client.send(http, 210));
     assertTrue(early.getOrDefault("new", 0L) <= 210 / 10, "a tenth of its share at first: " + early);
     await().pollDelay(Duration.ofMillis(slowStartMillis)).atMost(Duration.ofMillis(slowStartMillis + 1_000))
       .until(() -> true);
-    assertEquals(Map.of("old-1", 100L, "old-2", 100L, "new", 100L), counts(send(http, GREETER, 300)),
+    assertEquals(Map.of("old-1", 100L, "old-2", 100L, "new", 100L), counts(client.send(http, 300)),
       "its whole share once the slow start is over");
   }
 
@@ -161,15 +170,15 @@ class RoutingTest {
 
     // Crashed, but its lease lives on: the registry still lists it until the TTL.
     servers.instances.crash("b");
-    Map<String, Long> answers = counts(send(http, GREETER, 60));
+    Map<String, Long> answers = counts(client.send(http, 60));
     assertEquals(3L, answers.get("failed"), "requests to it fail until it is ejected, as many as the threshold");
     assertEquals(Set.of("EJECTED"), Set.copyOf(routing.messages().stream().map(m -> m.getString("change")).toList()));
     assertEquals(servers.instances.record("b").getRegistration(), routing.messages().get(0).getString("registration"));
-    assertEquals(Map.of("a", 20L, "c", 20L), counts(send(http, GREETER, 40)), "no request reaches it meanwhile");
+    assertEquals(Map.of("a", 20L, "c", 20L), counts(client.send(http, 40)), "no request reaches it meanwhile");
 
     // It comes back on another port: the registry reporting it again (an UPDATE) ends its ejection at once.
     servers.instances.restart("b");
-    await().atMost(Duration.ofSeconds(10)).until(() -> counts(send(http, GREETER, 3)).containsKey("b"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> counts(client.send(http, 3)).containsKey("b"));
     assertEquals("RETURNED", routing.messages().get(1).getString("change"));
   }
 
@@ -185,7 +194,7 @@ class RoutingTest {
     servers.instances.crash("a");
     servers.instances.crash("b");
 
-    send(http, GREETER, 20);
+    client.send(http, 20);
     assertEquals(1, routing.messages().size(), "one of two is half of the service: the other stays");
   }
 
