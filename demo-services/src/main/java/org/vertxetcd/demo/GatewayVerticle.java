@@ -26,7 +26,8 @@ import java.nio.charset.StandardCharsets;
  * The demo's front door: {@code GET /api/hello?name=you} goes to the logical address of the greeter service, which
  * the etcd address resolver turns into the live greeters, round robin; a request that fails mid-way is tried again
  * on the next instance. {@code /} is a live dashboard of the registry, pushed by server-sent events from
- * {@code GET /api/events}; {@code GET /api/registry} and {@code GET /api/health} give the same as JSON.
+ * {@code GET /api/events}; {@code GET /api/registry} and {@code GET /api/health} give the same as JSON. It also
+ * serves {@code /health} and {@code /metrics} ({@link OperatorRoutes}).
  * <p>
  * The dashboard follows the registry through one subscription: a snapshot, then every change after it.
  * Configuration: {@code discovery} (the backend configuration), {@code port} (default 8080), {@code service} (the
@@ -61,6 +62,7 @@ public class GatewayVerticle extends VerticleBase {
     router.get("/api/registry").handler(ctx -> ctx.json(feed.view().put("health", registry.health().toJson())));
     router.get("/api/health").handler(this::health);
     router.get("/api/events").handler(ctx -> feed.attach(ctx.response(), registry.health()));
+    OperatorRoutes.mount(router, vertx, registry, config);
     router.route().handler(StaticHandler.create("webroot"));
 
     return registry.subscribe(feed::onEvent)

@@ -1,6 +1,5 @@
 package org.vertxetcd.demo;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -59,16 +58,15 @@ public final class Main {
   }
 
   private static void deploy(Deployable verticle, JsonObject verticleConfig, DemoConfig config) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    DemoVertx demo = DemoVertx.create();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        demo.vertx().close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("Closing Vert.x: " + e.getMessage());
       }
     }, "shutdown"));
-    vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(verticleConfig
-        .put("discovery", config.backendConfig())))
+    demo.deploy(verticle, verticleConfig.put("discovery", config.backendConfig()))
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if ("true".equals(System.getenv(DemoLauncher.EXIT_WITH_PARENT))) {
       exitWhenParentGoes();
