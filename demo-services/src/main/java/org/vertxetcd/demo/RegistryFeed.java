@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What the dashboard shows, pushed to browsers as server-sent events: every instance with the time it joined, and
@@ -28,9 +29,25 @@ public final class RegistryFeed {
 
   private static final int RECENT_CHANGES = 50;
 
+  private final Supplier<RegistryHealth> health;
   private final Map<String, JsonObject> instances = new LinkedHashMap<>();
   private final Deque<JsonObject> recent = new ArrayDeque<>();
   private final Set<HttpServerResponse> browsers = new HashSet<>();
+
+  /**
+   * @param health the registry's current state, shown with every snapshot and state change
+   */
+  public RegistryFeed(Supplier<RegistryHealth> health) {
+    this.health = health;
+  }
+
+  /**
+   * @param health a state of the registry
+   * @return its JSON form with the {@code reason} it is not healthy, in plain words ({@code null} when healthy)
+   */
+  public static JsonObject describe(RegistryHealth health) {
+    return health.toJson().put("reason", health.reason());
+  }
 
   /**
    * @param snapshot the registry at the start of the subscription
@@ -62,32 +79,33 @@ public final class RegistryFeed {
   }
 
   /**
-   * @param state a state change of the registry, as published on its {@code stateAddress}
+   * @param state a state change of the registry, as published on its {@code stateAddress}; the registry's current
+   *              health, with its reason, replaces the one it carries
    */
   public void onState(JsonObject state) {
-    broadcast("state", state.copy().put("time", Instant.now().toString()));
+    broadcast("state", state.copy().put("health", describe(health.get())).put("time", Instant.now().toString()));
   }
 
   /**
    * Starts pushing to a browser.
    *
    * @param response the response of its {@code GET /api/events}
-   * @param health   the registry's current state
    */
-  public void attach(HttpServerResponse response, RegistryHealth health) {
+  public void attach(HttpServerResponse response) {
     response.setChunked(true)
       .putHeader("content-type", "text/event-stream")
       .putHeader("cache-control", "no-cache");
     browsers.add(response);
     response.closeHandler(v -> browsers.remove(response));
-    send(response, "snapshot", view().put("health", health.toJson()));
+    send(response, "snapshot", view());
   }
 
-  /** @return the instances and recent changes, as {@code GET /api/registry} returns them */
+  /** @return the instances, recent changes and health, as the snapshot a new browser gets */
   public JsonObject view() {
     return new JsonObject()
       .put("instances", new JsonArray(new ArrayList<>(instances.values())))
-      .put("changes", new JsonArray(new ArrayList<>(recent)));
+      .put("changes", new JsonArray(new ArrayList<>(recent)))
+      .put("health", describe(health.get()));
   }
 
   /** Sends a comment line to every browser, so that dead connections are noticed and proxies keep them open. */
