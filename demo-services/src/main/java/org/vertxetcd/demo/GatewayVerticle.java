@@ -27,7 +27,7 @@ import java.nio.charset.StandardCharsets;
  * the etcd address resolver turns into the live greeters, round robin; a request that fails mid-way is tried again
  * on the next instance. {@code /} is a live dashboard of the registry, pushed by server-sent events from
  * {@code GET /api/events}; {@code GET /api/registry} gives the same as JSON, {@code GET /api/health} the registry's
- * health with the number of live instances. It also
+ * health with the number of live instances and of browsers pushed to (and dropped for not reading). It also
  * serves {@code /health} and {@code /metrics} ({@link OperatorRoutes}).
  * <p>
  * The dashboard follows the registry through one subscription: a snapshot, then every change after it.
@@ -107,7 +107,8 @@ public class GatewayVerticle extends VerticleBase {
     RegistryHealth health = registry.health();
     registry.lookup(service.name()).onComplete((instances, error) -> ctx.response()
       .setStatusCode(health.healthy() && error == null ? 200 : 503).putHeader("content-type", "application/json")
-      .end(RegistryFeed.describe(health).put("instances", error == null ? instances.size() : 0).encode()));
+      .end(RegistryFeed.describe(health).put("instances", error == null ? instances.size() : 0)
+        .put("browsers", feed.browsers()).encode()));
   }
 
   @Override

@@ -5,6 +5,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.servicediscovery.types.HttpEndpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +21,15 @@ import org.vertxetcd.launcher.EtcdExtension;
 import org.vertxetcd.launcher.FaultProxy;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +46,7 @@ import java.util.regex.Pattern;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
@@ -173,6 +187,76 @@ class GatewayEndToEndTest {
     for (int port : List.of(gatewayPort, greeterPort)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> get(port, "/health").status == 200);
     }
+  }
+
+  @Test
+  void aDashboardThatStopsReadingIsDroppedInsteadOfBufferedWithoutBound() throws Exception {
+    ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
+      .setBackendConfiguration(backendConfig()));
+    Record large = HttpEndpoint.createRecord("large", "127.0.0.1", 1, "/")
+      .setMetadata(new JsonObject().put("padding", "x".repeat(256 * 1024)));
+    try (Socket stalled = new Socket()) {
+      // A small receive buffer, fixed before connecting: the kernel holds little of what the gateway sends.
+      stalled.setReceiveBufferSize(8 * 1024);
+      stalled.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), gatewayPort));
+      OutputStream out = stalled.getOutputStream();
+      out.write("GET /api/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n"
+        .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      await().atMost(Duration.ofSeconds(10)).until(() -> browsers().getInteger("connected") == 1);
+
+      long pushed = 0;
+      long largestChange = 0;
+      Record published = await(discovery.publish(large));
+      for (int i = 0; i < 120; i++) {
+        published.getMetadata().put("version", i);
+        long change = await(discovery.update(published)).toJson().encode().length();
+        pushed += change;
+        largestChange = Math.max(largestChange, change);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> browsers().getLong("dropped") == 1);
+      assertEquals(0, browsers().getInteger("connected"));
+
+      long received = readUntilClosed(stalled);
+      // The gateway stopped writing once it held more than its backlog: what the client got is what the kernel
+      // buffers took, plus at most the backlog and one more change (an event carries its record, and some framing).
+      long bound = largestSendBuffer() + stalled.getReceiveBufferSize() + RegistryFeed.BACKLOG_BYTES
+        + 2 * largestChange;
+      System.out.printf("a stalled dashboard got %d of the %d bytes pushed (bound %d)%n", received, pushed, bound);
+      assertTrue(received <= bound, received + " bytes delivered of " + pushed + " pushed, more than " + bound);
+      assertTrue(pushed > 2 * bound, "enough pushed to tell: " + pushed);
+    } finally {
+      discovery.close();
+    }
+  }
+
+  /** @return the most a TCP send buffer grows to ({@code tcp_wmem}'s maximum) */
+  private static long largestSendBuffer() throws IOException {
+    // Read as a stream: a file of /proc has no size, which Files.readString trusts.
+    try (InputStream in = Files.newInputStream(Paths.get("/proc/sys/net/ipv4/tcp_wmem"))) {
+      String[] sizes = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim().split("\\s+");
+      return Long.parseLong(sizes[sizes.length - 1]);
+    }
+  }
+
+  /** Reads what the server sent until it closes the connection; fails when it does not. */
+  private static long readUntilClosed(Socket socket) throws IOException {
+    socket.setSoTimeout(10_000);
+    InputStream in = socket.getInputStream();
+    byte[] chunk = new byte[64 * 1024];
+    long total = 0;
+    try {
+      for (int read = in.read(chunk); read >= 0; read = in.read(chunk)) {
+        total += read;
+      }
+    } catch (SocketTimeoutException e) {
+      fail("The gateway kept the connection of a client that stopped reading open (" + total + " bytes read)");
+    }
+    return total;
+  }
+
+  private JsonObject browsers() {
+    return new JsonObject(get(gatewayPort, "/api/health").body).getJsonObject("browsers");
   }
 
   private JsonObject backendConfig() {
