@@ -77,8 +77,9 @@
   function showHealth(latest) {
     health = latest;
     const badge = document.getElementById('health');
-    badge.textContent = 'registry ' + (health.healthy ? 'healthy' : 'degraded') + ': view ' + health.view
-      + ', lease ' + health.lease + ', revision ' + health.revision;
+    // Plain words: the gateway sends the registry's reason when it is not healthy.
+    badge.textContent = health.healthy ? 'registry in step with etcd (revision ' + health.revision + ')'
+      : 'registry degraded: ' + health.reason;
     badge.className = 'badge ' + (health.healthy ? 'good' : 'bad');
   }
 

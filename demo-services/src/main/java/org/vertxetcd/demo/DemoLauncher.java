@@ -1,6 +1,5 @@
 package org.vertxetcd.demo;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.vertxetcd.launcher.EtcdCluster;
@@ -55,16 +54,20 @@ public final class DemoLauncher {
     for (int i = 0; i < config.getInt(DemoConfig.GREETERS, 3); i++) {
       greeters.add(startGreeter(config));
     }
-    gatewayVertx = Vertx.vertx();
+    DemoVertx demo = DemoVertx.create();
+    gatewayVertx = demo.vertx();
     GatewayVerticle gateway = new GatewayVerticle();
-    gatewayVertx.deployVerticle(gateway, new DeploymentOptions().setConfig(new JsonObject()
+    demo.deploy(gateway, new JsonObject()
         .put("discovery", config.backendConfig())
-        .put("port", config.getInt(DemoConfig.PORT, 8080))))
+        .put("port", config.getInt(DemoConfig.PORT, 8080)))
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     String endpoints = String.join(",", config.endpoints());
     System.out.print(String.join(System.lineSeparator(), "",
       "  Dashboard:  http://localhost:" + gateway.port() + "/",
       "  Greeting:   curl 'http://localhost:" + gateway.port() + "/api/hello?name=you'",
+      "  Health:     curl http://localhost:" + gateway.port() + "/health   (each greeter too, at the address it "
+        + "printed)",
+      "  Metrics:    curl http://localhost:" + gateway.port() + "/metrics  (Prometheus text format)",
       "  Watch:      java -jar demo-services/target/vertx-etcd-demo.jar watch --endpoints " + endpoints,
       "  etcd:       " + endpoints + " (prefix " + config.backendConfig().getString("prefix") + ")",
       "  Greeters:   " + greeters.stream().map(process -> "pid " + process.pid()).toList()

@@ -26,7 +26,9 @@ import java.nio.charset.StandardCharsets;
  * The demo's front door: {@code GET /api/hello?name=you} goes to the logical address of the greeter service, which
  * the etcd address resolver turns into the live greeters, round robin; a request that fails mid-way is tried again
  * on the next instance. {@code /} is a live dashboard of the registry, pushed by server-sent events from
- * {@code GET /api/events}; {@code GET /api/registry} and {@code GET /api/health} give the same as JSON.
+ * {@code GET /api/events}; {@code GET /api/registry} gives the same as JSON, {@code GET /api/health} the registry's
+ * health with the number of live instances and of browsers pushed to (and dropped for not reading). It also
+ * serves {@code /health} and {@code /metrics} ({@link OperatorRoutes}).
  * <p>
  * The dashboard follows the registry through one subscription: a snapshot, then every change after it.
  * Configuration: {@code discovery} (the backend configuration), {@code port} (default 8080), {@code service} (the
@@ -36,8 +38,8 @@ public class GatewayVerticle extends VerticleBase {
 
   private static final int ATTEMPT_TIMEOUT_MS = 2_000;
 
-  private final RegistryFeed feed = new RegistryFeed();
   private EtcdRegistry registry;
+  private RegistryFeed feed;
   private ServiceAddress service;
   private HttpClient client;
   private int port;
@@ -48,6 +50,7 @@ public class GatewayVerticle extends VerticleBase {
     EtcdBackendOptions options = new EtcdBackendOptions(config.getJsonObject("discovery"));
     service = ServiceAddress.of(config.getString("service", "greeter"));
     registry = EtcdRegistry.create(vertx, options);
+    feed = new RegistryFeed(registry::health);
     client = vertx.httpClientBuilder()
       .with(new HttpClientOptions().setConnectTimeout(ATTEMPT_TIMEOUT_MS))
       .withAddressResolver(EtcdAddressResolver.create(options))
@@ -58,9 +61,10 @@ public class GatewayVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.get("/api/hello").handler(this::hello);
-    router.get("/api/registry").handler(ctx -> ctx.json(feed.view().put("health", registry.health().toJson())));
+    router.get("/api/registry").handler(ctx -> ctx.json(feed.view()));
     router.get("/api/health").handler(this::health);
-    router.get("/api/events").handler(ctx -> feed.attach(ctx.response(), registry.health()));
+    router.get("/api/events").handler(ctx -> feed.attach(ctx.response()));
+    OperatorRoutes.mount(router, vertx, registry, config);
     router.route().handler(StaticHandler.create("webroot"));
 
     return registry.subscribe(feed::onEvent)
@@ -103,7 +107,8 @@ public class GatewayVerticle extends VerticleBase {
     RegistryHealth health = registry.health();
     registry.lookup(service.name()).onComplete((instances, error) -> ctx.response()
       .setStatusCode(health.healthy() && error == null ? 200 : 503).putHeader("content-type", "application/json")
-      .end(health.toJson().put("instances", error == null ? instances.size() : 0).encode()));
+      .end(RegistryFeed.describe(health).put("instances", error == null ? instances.size() : 0)
+        .put("browsers", feed.browsers()).encode()));
   }
 
   @Override

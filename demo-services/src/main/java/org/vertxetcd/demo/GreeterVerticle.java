@@ -4,16 +4,20 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.servicediscovery.types.HttpEndpoint;
+import org.vertxetcd.discovery.EtcdRegistry;
 
 import java.time.Instant;
 
 /**
  * An HTTP service answering {@code GET /hello?name=you} that registers itself in etcd as an HTTP endpoint, with the
- * host and port it really listens on, and unregisters when it stops.
+ * host and port it really listens on, and unregisters when it stops. It also serves {@code /health} and
+ * {@code /metrics} ({@link OperatorRoutes}).
  * <p>
  * Configuration: {@code discovery} (the backend configuration), {@code name} (service name, default greeter),
  * {@code host} (the host other services reach it at), {@code bind} (the interface to listen on, default the host),
@@ -24,6 +28,7 @@ public class GreeterVerticle extends VerticleBase {
   private static final long PUBLISH_RETRY_MS = 2_000;
 
   private ServiceDiscovery discovery;
+  private EtcdRegistry registry;
   private Record record;
   private String instance;
 
@@ -33,21 +38,24 @@ public class GreeterVerticle extends VerticleBase {
     String host = config.getString("host", "127.0.0.1");
     discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
       .setBackendConfiguration(config.getJsonObject("discovery")));
+    // The same Vert.x instance and configuration as the backend's: a handle on the same registry, for its health.
+    registry = EtcdRegistry.create(vertx, config.getJsonObject("discovery"));
+    Router router = Router.router(vertx);
+    router.get("/hello").handler(this::hello);
+    OperatorRoutes.mount(router, vertx, registry, config);
     return vertx.createHttpServer()
-      .requestHandler(request -> {
-        if ("/hello".equals(request.path())) {
-          String name = request.getParam("name", "world");
-          request.response().putHeader("content-type", "application/json")
-            .end(new JsonObject().put("greeting", "Hello, " + name + "!").put("instance", instance).encode());
-        } else {
-          request.response().setStatusCode(404).end();
-        }
-      })
+      .requestHandler(router)
       .listen(config.getInteger("port", 0), config.getString("bind", host))
       .onSuccess(server -> {
         instance = config.getString("name", "greeter") + "@" + host + ":" + server.actualPort();
         publish(config.getString("name", "greeter"), host, server);
       });
+  }
+
+  private void hello(RoutingContext ctx) {
+    ctx.response().putHeader("content-type", "application/json")
+      .end(new JsonObject().put("greeting", "Hello, " + ctx.request().getParam("name", "world") + "!")
+        .put("instance", instance).encode());
   }
 
   /** Registers this greeter; while etcd is not reachable yet (a cluster still starting), tries again. */
@@ -75,7 +83,7 @@ public class GreeterVerticle extends VerticleBase {
           error.getMessage());
         return Future.succeededFuture();
       });
-    return unpublished.onComplete(done -> discovery.close());
+    return unpublished.onComplete(done -> discovery.close()).eventually(() -> registry.close());
   }
 
   /** @return this instance's name, {@code greeter@host:port} */

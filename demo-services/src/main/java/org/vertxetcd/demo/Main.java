@@ -1,6 +1,5 @@
 package org.vertxetcd.demo;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -8,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,13 +17,17 @@ public final class Main {
 
   private static final String USAGE = String.join("\n",
     "usage: java -jar vertx-etcd-demo.jar <command> [--option value]...",
-    "  demo     start everything: a local etcd (unless --endpoints is given), --greeters N (3) greeters and the",
-    "           gateway on --port (8080); Ctrl-C stops it all",
+    "  demo     start everything: a local etcd (unless --endpoints is given; its data in --work-dir, demo-work),",
+    "           --greeters N (3) greeters and the gateway on --port (8080); Ctrl-C stops it all",
     "  greeter  one greeter: --port (0 = any) --host (advertised, 127.0.0.1) --bind (listen address, the host)",
-    "  gateway  the gateway and dashboard on --port (8080)",
+    "  gateway  the gateway and dashboard on --port (8080), balancing over --service (greeter)",
     "  watch    print the registry, then every change (--format text|json)",
     "options for all: --endpoints URL[,URL...] --prefix (/vertx/discovery) --ttl seconds (5)",
-    "each option can also be set as an environment variable: --work-dir as WORK_DIR, and so on");
+    "each option can also be set as an environment variable: --work-dir as WORK_DIR, and so on",
+    "greeters and the gateway serve /health (/health/etcd-discovery-ready: readiness) and /metrics (Prometheus)");
+
+  /** Flags that ask for the usage, anywhere on the command line (as a command, {@code help} does too). */
+  private static final Set<String> HELP_FLAGS = Set.of("--help", "-h");
 
   private Main() {
   }
@@ -33,6 +37,10 @@ public final class Main {
    * @throws Exception when the command cannot start
    */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && "help".equals(args[0]) || Arrays.stream(args).anyMatch(HELP_FLAGS::contains)) {
+      System.out.println(USAGE);
+      return;
+    }
     String command = args.length == 0 || args[0].startsWith("--") ? "demo" : args[0];
     List<String> options = Arrays.asList(args).subList(args.length == 0 || args[0].startsWith("--") ? 0 : 1,
       args.length);
@@ -59,16 +67,15 @@ public final class Main {
   }
 
   private static void deploy(Deployable verticle, JsonObject verticleConfig, DemoConfig config) throws Exception {
-    Vertx vertx = Vertx.vertx();
+    DemoVertx demo = DemoVertx.create();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        demo.vertx().close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("Closing Vert.x: " + e.getMessage());
       }
     }, "shutdown"));
-    vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(verticleConfig
-        .put("discovery", config.backendConfig())))
+    demo.deploy(verticle, verticleConfig.put("discovery", config.backendConfig()))
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if ("true".equals(System.getenv(DemoLauncher.EXIT_WITH_PARENT))) {
       exitWhenParentGoes();

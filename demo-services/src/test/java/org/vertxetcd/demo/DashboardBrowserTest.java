@@ -75,6 +75,8 @@ class DashboardBrowserTest {
       browser.open("http://127.0.0.1:" + port + "/");
       await().atMost(Duration.ofSeconds(20)).until(() -> listed(browser).equals(Set.of(first, second)));
       browser.evaluate("window.loadedOnce = true");
+      assertTrue(String.valueOf(browser.evaluate("document.getElementById('health').textContent"))
+        .matches("registry in step with etcd \\(revision \\d+\\)"), "the registry's state in plain words");
 
       String third = startGreeter("greeter-3");
       await().atMost(Duration.ofSeconds(10)).until(() -> listed(browser).equals(Set.of(first, second, third)));

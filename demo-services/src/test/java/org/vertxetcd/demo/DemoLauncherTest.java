@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The one-command demo as a user runs it: no etcd given, so it starts its own; it prints where to look; stopping it
- * stops everything it started.
+ * The one-command demo as a user runs it: no etcd given, so it starts its own; it prints where to look; its gateway
+ * serves health checks and metrics; stopping it stops everything it started.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DemoLauncherTest {
@@ -42,6 +42,10 @@ class DemoLauncherTest {
       String greeting = get(http, port, "/api/hello?name=demo");
       assertTrue(greeting.contains("Hello, demo!"), greeting);
       assertTrue(get(http, port, "/").contains("etcd service registry"), "the dashboard page is served");
+      assertTrue(get(http, port, "/health").contains("\"outcome\":\"UP\""), "the gateway's health checks");
+      String metrics = get(http, port, "/metrics");
+      assertTrue(metrics.contains("vertx_etcd_discovery_records{prefix=\"/vertx/discovery\",scope=\"view\"} 2.0"),
+        "the gateway's Vert.x runs Micrometer metrics with Prometheus, the registry's meters included: " + metrics);
       List<ProcessHandle> started = demo.process().descendants().toList();
       assertTrue(started.size() >= 3, "etcd and two greeters run as child processes: " + started);
 

@@ -9,26 +9,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The docker-compose file, checked without a Docker engine (none runs on the build machines): a real 3-member etcd
  * cluster, greeters that advertise reachable addresses, the gateway published on 8080, all built from the
- * Dockerfile; and, when Debian's docker-compose is installed, its own validation. Nothing here runs etcd, so
- * scripts/test.sh runs it on one etcd version only.
+ * Dockerfile, and Prometheus scraping every demo service; and, when Debian's docker-compose is installed, its own
+ * validation. Nothing here runs etcd, so scripts/test.sh runs it on one etcd version only.
  */
 @Tag("etcd-version-independent")
 class DockerComposeTest {
 
   private static final Path COMPOSE = Paths.get("..", "docker", "docker-compose.yml");
   private static final Set<String> ETCD = Set.of("etcd1", "etcd2", "etcd3");
+  private static final String PROMETHEUS = "prometheus";
+  private static final String PROMETHEUS_CONFIG = "/etc/prometheus/prometheus.yml";
+  private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
 
   @SuppressWarnings("unchecked")
   private static Map<String, Map<String, Object>> services() throws Exception {
@@ -71,7 +78,7 @@ class DockerComposeTest {
     List<String> gatewayCommand = (List<String>) services.get("gateway").get("command");
     assertEquals("gateway", gatewayCommand.get(0));
     assertEquals(List.of("8080:8080"), services.get("gateway").get("ports"));
-    for (String name : services.keySet().stream().filter(name -> !ETCD.contains(name)).toList()) {
+    for (String name : demoServices(services)) {
       Map<String, Object> service = services.get(name);
       Map<String, String> environment = (Map<String, String>) service.get("environment");
       assertEquals(clientUrls, Set.of(environment.get("ENDPOINTS").split(",")), name + " knows every member");
@@ -87,6 +94,42 @@ class DockerComposeTest {
     assertTrue(dockerfile.contains("mvn -B -q -DskipTests package -pl demo-services -am"), dockerfile);
     assertTrue(dockerfile.contains("/src/demo-services/target/vertx-etcd-demo.jar"), dockerfile);
     assertTrue(Files.readString(Paths.get("pom.xml")).contains("<finalName>vertx-etcd-demo</finalName>"));
+    // The parent lists every module: Maven refuses to build when one of them is missing from the image.
+    Matcher module = MODULE.matcher(Files.readString(Paths.get("..", "pom.xml")));
+    while (module.find()) {
+      assertTrue(dockerfile.contains("COPY " + module.group(1) + " " + module.group(1)), module.group(1));
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void prometheusScrapesEveryDemoServiceAtThePortItListensOn() throws Exception {
+    Map<String, Map<String, Object>> services = services();
+    Map<String, Object> prometheus = services.get(PROMETHEUS);
+    assertNotNull(prometheus, "a prometheus service: " + services.keySet());
+    assertTrue(prometheus.get("image").toString().startsWith("prom/prometheus:v"), "the official image, a release");
+    assertEquals(List.of("9090:9090"), prometheus.get("ports"));
+    String mount = ((List<String>) prometheus.get("volumes")).stream()
+      .filter(volume -> volume.split(":")[1].equals(PROMETHEUS_CONFIG)).findFirst()
+      .orElseThrow(() -> new AssertionError("its configuration is mounted at " + PROMETHEUS_CONFIG));
+    Path config = COMPOSE.getParent().resolve(mount.split(":")[0]);
+    assertTrue(Files.isRegularFile(config), config + " is a file of this repository");
+
+    Map<String, Object> scrape = new Yaml().load(Files.readString(config));
+    Set<String> scraped = new HashSet<>();
+    for (Map<String, Object> job : (List<Map<String, Object>>) scrape.get("scrape_configs")) {
+      assertEquals("/metrics", job.getOrDefault("metrics_path", "/metrics"), job.get("job_name").toString());
+      for (Map<String, Object> targets : (List<Map<String, Object>>) job.get("static_configs")) {
+        for (String target : (List<String>) targets.get("targets")) {
+          String service = target.substring(0, target.lastIndexOf(':'));
+          assertTrue(services.containsKey(service), target + " names a service of the compose file");
+          assertEquals(target.substring(target.lastIndexOf(':') + 1), listeningPort(services.get(service)),
+            target + " is the port " + service + " listens on");
+          scraped.add(service);
+        }
+      }
+    }
+    assertEquals(demoServices(services), scraped, "every demo service is scraped");
   }
 
   @Test
@@ -97,6 +140,20 @@ class DockerComposeTest {
       .redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes());
     assertEquals(0, process.waitFor(), output);
+  }
+
+  /** @return the greeters and the gateway: every service but etcd's and Prometheus */
+  private static Set<String> demoServices(Map<String, Map<String, Object>> services) {
+    return services.keySet().stream().filter(name -> !ETCD.contains(name) && !PROMETHEUS.equals(name))
+      .collect(Collectors.toSet());
+  }
+
+  /** @return the value of the demo's {@code --port} option in a service's command */
+  private static String listeningPort(Map<String, Object> service) {
+    @SuppressWarnings("unchecked")
+    List<String> command = (List<String>) service.get("command");
+    assertTrue(command.contains("--port"), "the port is given: " + command);
+    return command.get(command.indexOf("--port") + 1);
   }
 
   private static Map<String, String> flags(Map<String, Object> service) {
