@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.AddressResolver;
 import io.vertx.core.spi.endpoint.EndpointResolver;
 import io.vertx.core.net.endpoint.LoadBalancer;
+
+import java.util.List;
 import org.vertxetcd.discovery.impl.routing.ObservingLoadBalancer;
 import org.vertxetcd.discovery.impl.routing.Outliers;
 import org.vertxetcd.discovery.impl.routing.ServiceEndpointResolver;
@@ -67,6 +69,15 @@ public final class EtcdAddressResolver implements AddressResolver<ServiceAddress
    */
   public LoadBalancer loadBalancer(LoadBalancer delegate) {
     return new ObservingLoadBalancer(delegate, () -> outliers);
+  }
+
+  /**
+   * @return what the clients built with this resolver and its {@link #loadBalancer load balancer} saw of each live
+   *     instance: requests, failures, recent latency percentiles, ejection; empty before a client was built
+   */
+  public List<InstanceStatistics> statistics() {
+    Outliers seen = outliers;
+    return seen == null ? List.of() : seen.statistics();
   }
 
   @Override

@@ -119,6 +119,24 @@ public interface EtcdRegistry {
   ReadinessBinding bindReadiness(Supplier<Future<Boolean>> check, ReadinessOptions options);
 
   /**
+   * @return the etcd cluster as this node's client sees it: members, the leader, database sizes, alarms
+   */
+  Future<ClusterStatus> clusterStatus();
+
+  /**
+   * @param registration a registration id
+   * @return the lease its key is bound to, from this node's view; 0 when the view does not hold it (or the key has
+   *     no lease)
+   */
+  long leaseOf(String registration);
+
+  /**
+   * @param lease a lease id, e.g. from {@link #leaseOf}
+   * @return the seconds it has left, as etcd says; -1 when etcd no longer knows it (expired or revoked)
+   */
+  Future<Long> leaseTimeToLive(long lease);
+
+  /**
    * Drains this node: its records turn {@code OUT_OF_SERVICE} for good (consumers stop selecting them) while it keeps
    * serving, then {@code drainTimeout} passes. Closing the registry afterwards revokes the lease at once; without an
    * explicit drain, closing drains first when {@code drainTimeout} is set. Call it from a shutdown handler, before

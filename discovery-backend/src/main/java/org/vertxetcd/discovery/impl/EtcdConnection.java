@@ -2,9 +2,11 @@ package org.vertxetcd.discovery.impl;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.Cluster;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.Maintenance;
 import io.etcd.jetcd.Watch;
 import io.grpc.Context;
 import io.netty.handler.ssl.SslContext;
@@ -108,6 +110,16 @@ public final class EtcdConnection {
   /** @return the lease client; only within a {@link #call} or after one */
   public Lease lease() {
     return client.result().getLeaseClient();
+  }
+
+  /** @return the cluster client; only within a {@link #call} or after one */
+  public Cluster cluster() {
+    return client.result().getClusterClient();
+  }
+
+  /** @return the maintenance client; only within a {@link #call} or after one */
+  public Maintenance maintenance() {
+    return client.result().getMaintenanceClient();
   }
 
   /** @return the watch client; only within a {@link #call} or after one */

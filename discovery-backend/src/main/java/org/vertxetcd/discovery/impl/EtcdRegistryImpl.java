@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
+import org.vertxetcd.discovery.ClusterStatus;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.ReadinessBinding;
@@ -86,6 +87,21 @@ public final class EtcdRegistryImpl implements EtcdRegistry {
   public ReadinessBinding bindReadiness(Supplier<Future<Boolean>> check, ReadinessOptions options) {
     Objects.requireNonNull(check, "check");
     return reference.registry().bindReadiness(check, options == null ? new ReadinessOptions() : options);
+  }
+
+  @Override
+  public Future<ClusterStatus> clusterStatus() {
+    return CallerContext.deliver(vertx, reference.registry().inspector().status());
+  }
+
+  @Override
+  public long leaseOf(String registration) {
+    return reference.registry().leaseOf(registration);
+  }
+
+  @Override
+  public Future<Long> leaseTimeToLive(long lease) {
+    return CallerContext.deliver(vertx, reference.registry().inspector().timeToLive(lease));
   }
 
   @Override

@@ -56,6 +56,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   private final Writes writes;
   private final Snapshots snapshots;
   private final ServingGate gate;
+  private final ClusterInspector inspector;
   private final RegistryMetrics metrics;
   private final long cleanUpTimer;
   private volatile boolean closed;
@@ -97,6 +98,7 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
     this.gate = new ServingGate(context, options, own, writer);
     this.writes = new Writes(context, options, writer, view, own, gate, metrics);
     this.snapshots = new Snapshots(context, options, sync, ranges, view, subscribers);
+    this.inspector = new ClusterInspector(connection, this::viewRevision);
     this.cleanUpTimer = context.setPeriodic(options.getTtl() * 1000L, id -> recovery.cleanUpUnheldKeys());
     context.runOnContext(v -> initial.forEach(WatchedRange::start));
   }
@@ -170,6 +172,20 @@ public final class SharedRegistry implements WatchedRange.Observer, LeaseSession
   /** @return the view across the registry's own range and the imports, as it is now */
   public RegistryView view() {
     return view;
+  }
+
+  /** @return what an operator asks of the cluster */
+  public ClusterInspector inspector() {
+    return inspector;
+  }
+
+  /**
+   * @param registration a registration id
+   * @return the lease its key is bound to in this node's view, 0 when the view does not hold it
+   */
+  public long leaseOf(String registration) {
+    RecordCache.Entry entry = ranges.current(registration);
+    return entry == null ? 0 : entry.lease();
   }
 
   /** @return the registry's meters */

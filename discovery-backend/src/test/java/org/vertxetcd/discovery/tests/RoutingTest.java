@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdAddressResolver;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.InstanceStatistics;
 import org.vertxetcd.discovery.ReadinessBinding;
 import org.vertxetcd.discovery.ReadinessOptions;
 import org.vertxetcd.discovery.RegistryEvent;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -166,7 +168,8 @@ class RoutingTest {
     Node client = new Node(config().put("outlierConsecutiveFailures", 3).put("outlierEjectionMillis", 60_000));
     EventRecorder routing = EventRecorder.listen(client.vertx, EtcdBackendOptions.DEFAULT_ROUTING_ADDRESS);
     client.awaitInstances(3);
-    HttpClient http = client.client(LoadBalancer.ROUND_ROBIN);
+    EtcdAddressResolver resolver = EtcdAddressResolver.create(client.config);
+    HttpClient http = client.client(resolver, resolver.loadBalancer(LoadBalancer.ROUND_ROBIN));
 
     // Crashed, but its lease lives on: the registry still lists it until the TTL.
     servers.instances.crash("b");
@@ -175,6 +178,14 @@ class RoutingTest {
     assertEquals(Set.of("EJECTED"), Set.copyOf(routing.messages().stream().map(m -> m.getString("change")).toList()));
     assertEquals(servers.instances.record("b").getRegistration(), routing.messages().get(0).getString("registration"));
     assertEquals(Map.of("a", 20L, "c", 20L), counts(client.send(http, 40)), "no request reaches it meanwhile");
+    Map<String, InstanceStatistics> statistics = resolver.statistics().stream()
+      .collect(Collectors.toMap(InstanceStatistics::registration, seen -> seen));
+    InstanceStatistics crashed = statistics.get(servers.instances.record("b").getRegistration());
+    assertEquals(3, crashed.failures());
+    assertTrue(crashed.ejected());
+    InstanceStatistics live = statistics.get(servers.instances.record("a").getRegistration());
+    assertEquals(answers.get("a") + 20, live.requests(), "every request it answered");
+    assertTrue(live.latencyP50Millis() > 0 && live.latencyP99Millis() >= live.latencyP50Millis());
 
     // It comes back on another port: the registry reporting it again (an UPDATE) ends its ejection at once.
     servers.instances.restart("b");

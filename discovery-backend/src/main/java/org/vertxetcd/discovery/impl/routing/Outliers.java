@@ -6,10 +6,12 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.InstanceStatistics;
 import org.vertxetcd.discovery.impl.EtcdErrors;
 import org.vertxetcd.discovery.impl.RegistryMetrics;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -53,6 +55,7 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
   private volatile RegistryMetrics metrics = RegistryMetrics.NONE;
   private final Map<String, Outlier> instances = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
+  private final Statistics statistics = new Statistics();
 
   /**
    * @param vertx   the client's Vert.x instance, for the ejections' timers and announcements
@@ -88,6 +91,7 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
    * @param revisions the revision of each instance's record, by registration id
    */
   public synchronized void reported(String service, Map<String, Long> revisions) {
+    statistics.reported(service, revisions.keySet());
     revisions.forEach((registration, revision) -> {
       Outlier known = instances.computeIfAbsent(registration, r -> new Outlier(service, revision));
       if (known.revision != revision) {
@@ -111,6 +115,7 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
 
   @Override
   public void succeeded(String registration, long nanos) {
+    statistics.answered(registration, nanos);
     Outlier known = instances.get(registration);
     if (known != null) {
       synchronized (this) {
@@ -121,6 +126,7 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
 
   @Override
   public synchronized void failed(String registration, Throwable failure) {
+    statistics.failed(registration);
     Outlier known = instances.get(registration);
     if (!enabled() || known == null || known.ejected()) {
       return;
@@ -178,6 +184,11 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
     vertx.eventBus().publish(options.getRoutingAddress(), message, LOCAL_ONLY);
   }
 
+  /** @return what the clients saw of each instance the registry reports */
+  public List<InstanceStatistics> statistics() {
+    return statistics.snapshot(this::isEjected);
+  }
+
   /**
    * The registry no longer reports these instances (they left): forgotten, ejection and all.
    *
@@ -185,6 +196,7 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
    * @param left    their registration ids
    */
   public synchronized void left(String service, Collection<String> left) {
+    statistics.left(left);
     left.forEach(registration -> {
       Outlier known = instances.remove(registration);
       if (known != null && known.ejected()) {
