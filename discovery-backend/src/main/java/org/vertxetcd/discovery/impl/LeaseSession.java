@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * This node's etcd lease, like etcd's Go {@code concurrency.Session}: granted on first use, kept alive in the
  * background, re-granted when etcd reports it gone, revoked on close.
@@ -139,14 +141,21 @@ public final class LeaseSession {
     if (closed || lostLease == 0 || lostLease != lease) {
       return;
     }
-    LOG.warn("The etcd lease {} of this node is gone ({}): granting a new one and registering this node's records "
-      + "again", Long.toHexString(lostLease), why);
+    // Every node of a cluster may lose its lease at once (a revocation, a partition beyond the TTL): each waits a
+    // random part of a third of the TTL before it grants a new one and registers again, so etcd is not stampeded.
+    long jitterMs = ThreadLocalRandom.current().nextLong(connection.options().getTtl() * 1000L / 3 + 1);
+    LOG.warn("The etcd lease {} of this node is gone ({}): granting a new one in {} ms and registering this node's "
+      + "records again", Long.toHexString(lostLease), why, jitterMs);
     lease = 0;
     stopKeepAlive();
     confirmed = true;
     replacing = true;
     listener.onLeaseLost(lostLease, why);
-    startGranting();
+    granting = true;
+    context.setTimer(Math.max(1, jitterMs), id -> {
+      granting = false;
+      startGranting();
+    });
   }
 
   /**
