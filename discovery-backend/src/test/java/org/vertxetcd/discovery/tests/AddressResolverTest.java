@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,6 +23,11 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.vertxetcd.discovery.EtcdAddressResolver;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.ServiceAddress;
 import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.launcher.EtcdExtension;

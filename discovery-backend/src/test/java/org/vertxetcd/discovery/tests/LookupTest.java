@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
@@ -8,6 +8,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.RegistrySubscription;
 import org.vertxetcd.discovery.support.BackendConfig;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.launcher.EtcdExtension;
