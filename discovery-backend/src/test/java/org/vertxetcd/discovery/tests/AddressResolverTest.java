@@ -16,7 +16,6 @@ import io.vertx.core.net.endpoint.ServerInteraction;
 import io.vertx.core.net.endpoint.ServerSelector;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.types.HttpEndpoint;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -28,9 +27,8 @@ import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.ServiceAddress;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.TestNode;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +60,7 @@ class AddressResolverTest {
   private static final long REQUEST_IDLE_TIMEOUT_MS = 10_000;
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private final Map<String, Record> records = new HashMap<>();
   private JsonObject config;
@@ -72,16 +70,10 @@ class AddressResolverTest {
 
   @BeforeEach
   void start() {
-    config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix());
-    serverNode = TestNode.start("servers", config);
-    clientNode = Vertx.vertx();
+    config = etcd.config();
+    serverNode = etcd.node("servers");
+    clientNode = etcd.vertx();
     clientRegistry = EtcdRegistry.create(clientNode, config);
-  }
-
-  @AfterEach
-  void stop() {
-    await(clientNode.close());
-    serverNode.close();
   }
 
   @Test

@@ -1,18 +1,15 @@
 package org.vertxetcd.discovery.tests;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.Invariants;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.discovery.support.Workload;
 import org.vertxetcd.launcher.EtcdCluster;
-import org.vertxetcd.launcher.EtcdExtension;
 import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.launcher.FaultProxy;
 
@@ -38,8 +35,11 @@ class ChaosTest {
   private static final long SECONDS = Long.getLong("chaos.seconds", 60);
   private static final long SEED = Long.getLong("chaos.seed", System.nanoTime());
 
+  private static final long REQUEST_TIMEOUT = 2_000;
+
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(3, builder -> builder.raftTimings(50, 500));
+  static DiscoveryExtension etcd = DiscoveryExtension.members(3, builder -> builder.raftTimings(50, 500))
+    .withConfig(new JsonObject().put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT));
 
   private final List<TestNode> nodes = new ArrayList<>();
   private final List<FaultProxy> proxies = new ArrayList<>();
@@ -53,27 +53,21 @@ class ChaosTest {
     void heal() throws Exception;
   }
 
-  @AfterEach
-  void tearDown() {
-    nodes.forEach(TestNode::close);
-    proxies.forEach(FaultProxy::close);
-  }
-
   @Test
   void randomFaultsThenInvariants() throws Exception {
     System.out.printf("chaos: %d s, seed %d%n", SECONDS, SEED);
     Random random = new Random(SEED);
     EtcdCluster cluster = etcd.cluster();
-    String prefix = EtcdExtension.newPrefix();
+    String prefix = etcd.prefix();
     List<String> proxied = new ArrayList<>();
     for (EtcdMember member : cluster.members()) {
-      FaultProxy proxy = new FaultProxy(member.clientPort());
+      FaultProxy proxy = etcd.proxy(member);
       proxies.add(proxy);
       proxied.add(proxy.url());
     }
-    TestNode direct = node("direct-writer", prefix, cluster.endpoints());
-    TestNode isolated = node("proxied-writer", prefix, proxied);
-    TestNode watcher = node("watcher", prefix, cluster.endpoints());
+    TestNode direct = node("direct-writer", cluster.endpoints());
+    TestNode isolated = node("proxied-writer", proxied);
+    TestNode watcher = node("watcher", cluster.endpoints());
     List<Workload> workloads = List.of(Workload.start(direct, 2), Workload.start(isolated, 2));
     List<Fault> faults = faults(cluster, direct, isolated);
 
@@ -192,10 +186,8 @@ class ChaosTest {
     void run() throws Exception;
   }
 
-  private TestNode node(String name, String prefix, List<String> endpoints) {
-    JsonObject config = BackendConfig.forCluster(etcd, prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL)
-      .put("requestTimeout", 2000);
-    TestNode node = TestNode.start(name, config);
+  private TestNode node(String name, List<String> endpoints) {
+    TestNode node = etcd.node(name, etcd.config(endpoints));
     nodes.add(node);
     return node;
   }

@@ -20,8 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendService;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,16 +45,15 @@ import static org.vertxetcd.discovery.support.TestSupport.awaitFailure;
 class EtcdBackendServiceTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private String prefix;
   private EtcdBackendService backend;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    prefix = EtcdExtension.newPrefix();
-    backend = new EtcdBackendService();
-    backend.init(vertx, BackendConfig.forCluster(etcd, prefix));
+    prefix = etcd.prefix();
+    backend = etcd.backend(vertx);
   }
 
   @Test
@@ -179,16 +177,10 @@ class EtcdBackendServiceTest {
       .collect(Collectors.toList());
     await(Future.all(stored));
 
-    Vertx other = Vertx.vertx();
-    try {
-      EtcdBackendService reader = new EtcdBackendService();
-      reader.init(other, BackendConfig.forCluster(etcd, prefix));
-      List<Record> records = await(reader.getRecords());
-      assertEquals(6, records.size());
-      assertTrue(records.stream().allMatch(r -> r.getMetadata().getString("blob").length() == 1_000_000));
-    } finally {
-      await(other.close());
-    }
+    EtcdBackendService reader = etcd.backend(etcd.vertx());
+    List<Record> records = await(reader.getRecords());
+    assertEquals(6, records.size());
+    assertTrue(records.stream().allMatch(r -> r.getMetadata().getString("blob").length() == 1_000_000));
   }
 
   @Test
@@ -199,14 +191,8 @@ class EtcdBackendServiceTest {
     }
     await(Future.all(stored));
 
-    Vertx fresh = Vertx.vertx();
-    try {
-      EtcdBackendService reader = new EtcdBackendService();
-      reader.init(fresh, BackendConfig.forCluster(etcd, prefix));
-      assertEquals(2500, await(reader.getRecords()).size(), "never a partial view");
-    } finally {
-      await(fresh.close());
-    }
+    EtcdBackendService reader = etcd.backend(etcd.vertx());
+    assertEquals(2500, await(reader.getRecords()).size(), "never a partial view");
   }
 
   @Test
@@ -239,9 +225,8 @@ class EtcdBackendServiceTest {
 
   @Test
   void closingVertxRevokesTheLease() {
-    Vertx node = Vertx.vertx();
-    EtcdBackendService nodeBackend = new EtcdBackendService();
-    nodeBackend.init(node, BackendConfig.forCluster(etcd, prefix));
+    Vertx node = etcd.vertx();
+    EtcdBackendService nodeBackend = etcd.backend(node);
     await(nodeBackend.store(new Record().setName("svc")));
     assertEquals(1, keyValues().size());
 
@@ -252,8 +237,7 @@ class EtcdBackendServiceTest {
 
   @Test
   void backendsOfOneVertxAndConfigurationShareOneLease(Vertx vertx) {
-    EtcdBackendService second = new EtcdBackendService();
-    second.init(vertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService second = etcd.backend(vertx);
     await(backend.store(new Record().setName("a")));
     await(second.store(new Record().setName("b")));
     Set<Long> leases = keyValues().stream().map(kv -> kv.getLong("lease")).collect(Collectors.toSet());

@@ -6,11 +6,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
-import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.servicediscovery.Status;
 import io.vertx.test.fakecluster.FakeClusterManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,9 +16,8 @@ import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistrySubscription;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EventRecorder;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,20 +43,7 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class EventsTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
-
-  private final List<Vertx> nodes = new ArrayList<>();
-  private String prefix;
-
-  @BeforeEach
-  void setUp() {
-    prefix = EtcdExtension.newPrefix();
-  }
-
-  @AfterEach
-  void tearDown() {
-    nodes.forEach(node -> await(node.close()));
-  }
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1).withConfig(new JsonObject().put("ttl", 10));
 
   @Test
   void joinUpdateAndLeaveCarryTheRecordItsRevisionAndWhoMadeIt() {
@@ -114,7 +97,7 @@ class EventsTest {
     Record record = await(discovery(node()).publish(new Record().setName("svc")));
     await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 1);
 
-    etcd.etcdctl("del", prefix + "/svc/" + record.getRegistration());
+    etcd.etcdctl("del", etcd.prefix() + "/svc/" + record.getRegistration());
 
     await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 2);
     RegistryEvent leave = events.events().get(1);
@@ -130,7 +113,7 @@ class EventsTest {
     }
     Vertx late = node();
     EventRecorder events = EventRecorder.listen(late, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
-    EtcdRegistry registry = EtcdRegistry.create(late, config());
+    EtcdRegistry registry = EtcdRegistry.create(late, etcd.config());
     List<RegistryEvent> received = new CopyOnWriteArrayList<>();
     RegistrySubscription subscription = await(registry.subscribe(received::add));
 
@@ -150,7 +133,7 @@ class EventsTest {
   @Test
   void aSnapshotFollowedByItsEventsIsTheWholeHistoryWhileWritesGoOn() {
     ServiceDiscovery writer = discovery(node());
-    EtcdRegistry registry = EtcdRegistry.create(node(), config());
+    EtcdRegistry registry = EtcdRegistry.create(node(), etcd.config());
     await(registry.snapshot());
     List<Future<Record>> before = new ArrayList<>();
     List<Future<Record>> during = new ArrayList<>();
@@ -225,28 +208,17 @@ class EventsTest {
     secondEvents.assertInRevisionOrderWithoutDuplicates();
   }
 
-  private Vertx node() {
-    Vertx vertx = Vertx.vertx();
-    nodes.add(vertx);
-    return vertx;
+  private static Vertx node() {
+    return etcd.vertx();
   }
 
-  private Vertx clusteredNode() {
-    Vertx vertx = await(Vertx.builder().with(new VertxOptions()).withClusterManager(new FakeClusterManager())
-      .buildClustered());
-    nodes.add(vertx);
-    return vertx;
-  }
-
-  private JsonObject config() {
-    return BackendConfig.forCluster(etcd, prefix).put("ttl", 10);
+  private static Vertx clusteredNode() {
+    return etcd.closeAfterTest(await(Vertx.builder().with(new VertxOptions())
+      .withClusterManager(new FakeClusterManager()).buildClustered()));
   }
 
   /** A discovery whose registry has synced: changes after this are events, not part of the initial view. */
-  private ServiceDiscovery discovery(Vertx vertx) {
-    ServiceDiscovery discovery = ServiceDiscovery.create(vertx,
-      new ServiceDiscoveryOptions().setBackendConfiguration(config()));
-    await(discovery.getRecords(record -> true, true));
-    return discovery;
+  private static ServiceDiscovery discovery(Vertx vertx) {
+    return etcd.discovery(vertx);
   }
 }

@@ -17,14 +17,13 @@ import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.Invariants;
 import org.vertxetcd.discovery.support.NodeProcess;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.discovery.support.Workload;
 import org.vertxetcd.launcher.EtcdCluster;
-import org.vertxetcd.launcher.EtcdExtension;
 import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.launcher.FaultProxy;
 
@@ -51,16 +50,16 @@ import static org.vertxetcd.discovery.support.TestSupport.awaitFailure;
 class FaultInjectionTest {
 
   static final int TTL = 3;
+  private static final long REQUEST_TIMEOUT = 2_000;
   private static final Duration POLL = Duration.ofMillis(10);
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(3, builder -> builder.raftTimings(50, 500));
+  static DiscoveryExtension etcd = DiscoveryExtension.members(3, builder -> builder.raftTimings(50, 500))
+    .withConfig(new JsonObject().put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT));
 
   private static EtcdHistory history;
 
-  private final List<TestNode> nodes = new ArrayList<>();
   private final List<FaultProxy> proxies = new ArrayList<>();
-  private final List<NodeProcess> processes = new ArrayList<>();
   private String prefix;
 
   @BeforeAll
@@ -75,14 +74,12 @@ class FaultInjectionTest {
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
+    prefix = etcd.prefix();
   }
 
+  /** Every member running again; the nodes and proxies of the test are closed after this, by the extension. */
   @AfterEach
   void restoreTheCluster() throws Exception {
-    processes.forEach(NodeProcess::close);
-    nodes.forEach(TestNode::close);
-    proxies.forEach(FaultProxy::close);
     for (EtcdMember member : etcd.cluster().members()) {
       member.resume();
       member.start();
@@ -92,8 +89,8 @@ class FaultInjectionTest {
 
   @Test
   void killingTheLeaderWhileRecordsAreWrittenAndWatched() throws Exception {
-    TestNode writer = node("writer", etcd.endpoints());
-    TestNode watcher = node("watcher", etcd.endpoints());
+    TestNode writer = etcd.node("writer");
+    TestNode watcher = etcd.node("watcher");
     Workload workload = Workload.start(writer, 4);
     await().atMost(Duration.ofSeconds(10)).until(() -> workload.succeeded() > 30);
 
@@ -114,8 +111,8 @@ class FaultInjectionTest {
 
   @Test
   void pausingTwoOfThreeMembersForLongerThanTheTtl() throws Exception {
-    TestNode writer = node("writer", etcd.endpoints());
-    TestNode watcher = node("watcher", etcd.endpoints());
+    TestNode writer = etcd.node("writer");
+    TestNode watcher = etcd.node("watcher");
     publish(writer, 5);
     List<Record> before = await(writer.discovery().getRecords(record -> true, true));
 
@@ -141,11 +138,10 @@ class FaultInjectionTest {
 
   @Test
   void killingTheWholeClusterForLongerThanTheTtlAndRestartingItOnItsData() throws Exception {
-    TestNode writer = node("writer", etcd.endpoints());
-    TestNode watcher = node("watcher", etcd.endpoints());
-    Set<String> published = publish(writer, 5);
+    TestNode writer = etcd.node("writer");
+    TestNode watcher = etcd.node("watcher");
     // The view to keep while etcd is down is the complete one: the watcher must have seen every record first.
-    await().atMost(Duration.ofSeconds(5)).until(() -> joined(watcher).containsAll(published));
+    publishSeenBy(writer, 5, watcher);
     int recordsBefore = await(watcher.discovery().getRecords(record -> true, true)).size();
 
     EtcdCluster cluster = etcd.cluster();
@@ -172,9 +168,8 @@ class FaultInjectionTest {
   @Test
   void cuttingOneClientOffForLongerThanTheTtlThenHealing() throws Exception {
     TestNode isolated = node("isolated", proxiedEndpoints());
-    TestNode observer = node("observer", etcd.endpoints());
-    Set<String> registrations = publish(isolated, 3);
-    await().atMost(Duration.ofSeconds(5)).until(() -> joined(observer).containsAll(registrations));
+    TestNode observer = etcd.node("observer");
+    Set<String> registrations = publishSeenBy(isolated, 3, observer);
 
     proxies.forEach(FaultProxy::cut);
     long cut = System.nanoTime();
@@ -195,10 +190,9 @@ class FaultInjectionTest {
 
   @Test
   void revokingANodesLeaseFromOutside() throws Exception {
-    TestNode owner = node("owner", etcd.endpoints());
-    TestNode observer = node("observer", etcd.endpoints());
-    Set<String> registrations = publish(owner, 3);
-    await().atMost(Duration.ofSeconds(5)).until(() -> joined(observer).containsAll(registrations));
+    TestNode owner = etcd.node("owner");
+    TestNode observer = etcd.node("observer");
+    Set<String> registrations = publishSeenBy(owner, 3, observer);
 
     etcd.etcdctl("lease", "revoke", Long.toHexString(owner.health().leaseId()));
     long revoked = System.nanoTime();
@@ -214,10 +208,9 @@ class FaultInjectionTest {
 
   @Test
   void compactingPastADisconnectedWatchersRevision() throws Exception {
-    TestNode writer = node("writer", etcd.endpoints());
+    TestNode writer = etcd.node("writer");
     TestNode watcher = node("watcher", proxiedEndpoints());
-    List<String> kept = new ArrayList<>(publish(writer, 4));
-    await().atMost(Duration.ofSeconds(5)).until(() -> joined(watcher).containsAll(kept));
+    List<String> kept = new ArrayList<>(publishSeenBy(writer, 4, watcher));
 
     proxies.forEach(FaultProxy::cutAndReset);
     await().atMost(Duration.ofSeconds(15)).until(() -> watcher.health().view() == RegistryHealth.ViewState.STALE);
@@ -277,11 +270,10 @@ class FaultInjectionTest {
 
   @Test
   void pausingAClientProcessForLongerThanTheTtl() throws Exception {
-    TestNode observer = node("observer", etcd.endpoints());
-    NodeProcess paused = NodeProcess.start("paused", config(etcd.endpoints()));
-    processes.add(paused);
+    TestNode observer = etcd.node("observer");
+    NodeProcess paused = etcd.process("paused");
     Set<String> registrations = Set.copyOf(paused.publish("svc", 3));
-    await().atMost(Duration.ofSeconds(5)).until(() -> joined(observer).containsAll(registrations));
+    awaitJoined(observer, registrations);
 
     paused.pause();
     long pausedAt = System.nanoTime();
@@ -299,14 +291,8 @@ class FaultInjectionTest {
       .collect(Collectors.toSet()), "the resumed process registered the same records again");
   }
 
-  private TestNode node(String name, List<String> endpoints) {
-    TestNode node = TestNode.start(name, config(endpoints));
-    nodes.add(node);
-    return node;
-  }
-
-  private JsonObject config(List<String> endpoints) {
-    return BackendConfig.forCluster(etcd, prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL).put("requestTimeout", 2000);
+  private static TestNode node(String name, List<String> endpoints) {
+    return etcd.node(name, etcd.config(endpoints));
   }
 
   private List<String> proxiedEndpoints() throws Exception {
@@ -318,7 +304,7 @@ class FaultInjectionTest {
   }
 
   private FaultProxy proxy(EtcdMember member) throws Exception {
-    FaultProxy proxy = new FaultProxy(member.clientPort());
+    FaultProxy proxy = etcd.proxy(member);
     proxies.add(proxy);
     return proxy;
   }
@@ -330,6 +316,17 @@ class FaultInjectionTest {
     }
     await(Future.all(published));
     return published.stream().map(future -> future.result().getRegistration()).collect(Collectors.toSet());
+  }
+
+  /** Publishes records and waits until another node's watch delivered them. */
+  private static Set<String> publishSeenBy(TestNode writer, int count, TestNode observer) {
+    Set<String> registrations = publish(writer, count);
+    awaitJoined(observer, registrations);
+    return registrations;
+  }
+
+  private static void awaitJoined(TestNode observer, Set<String> registrations) {
+    await().atMost(etcd.delivery()).until(() -> joined(observer).containsAll(registrations));
   }
 
   private static long joinCount(TestNode node, Set<String> registrations) {

@@ -10,8 +10,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendService;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,13 +31,13 @@ import static org.vertxetcd.discovery.support.TestSupport.backend;
 class ForeignKeysTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private String prefix;
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
+    prefix = etcd.prefix();
   }
 
   @Test
@@ -92,7 +91,7 @@ class ForeignKeysTest {
   }
 
   private EtcdBackendService start(Vertx vertx) {
-    return backend(vertx, BackendConfig.forCluster(etcd, prefix));
+    return etcd.backend(vertx);
   }
 
   private static List<String> registrations(EtcdBackendService backend) {

@@ -11,9 +11,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendService;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryHealth;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EventRecorder;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -36,11 +35,11 @@ import static org.vertxetcd.discovery.support.TestSupport.backend;
 class HealthTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   @Test
   void aSyncedNodeIsHealthyAndItsLeaseAppearsWithItsFirstRecord(Vertx vertx) {
-    EtcdRegistry registry = EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()));
+    EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config());
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     await(registry.snapshot());
     await().atMost(Duration.ofSeconds(5)).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
@@ -65,7 +64,7 @@ class HealthTest {
   @Test
   void aNodeThatCannotReachEtcdIsUnhealthyAndSaysWhy(Vertx vertx) {
     EtcdRegistry registry = EtcdRegistry.create(vertx, new JsonObject().put("endpoints", "http://127.0.0.1:1")
-      .put("prefix", EtcdExtension.newPrefix()));
+      .put("prefix", etcd.prefix()));
     await().atMost(Duration.ofSeconds(10)).until(() -> registry.health().lastError() != null);
     RegistryHealth health = registry.health();
     assertFalse(health.healthy());
@@ -75,7 +74,7 @@ class HealthTest {
 
   @Test
   void stateChangesArePublishedWithTheirReasonAndTheNewState(Vertx vertx) {
-    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("stateAddress", "my.state");
+    JsonObject config = etcd.config().put("stateAddress", "my.state");
     EventRecorder states = EventRecorder.listen(vertx, "my.state");
     EtcdBackendService backend = backend(vertx, config);
     EtcdRegistry registry = EtcdRegistry.create(vertx, config);

@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.servicediscovery.Record;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,9 +14,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendService;
 import org.vertxetcd.discovery.EtcdRegistry;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.LogCapture;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,25 +40,21 @@ import static org.vertxetcd.discovery.support.TestSupport.backend;
 class HostileInputTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
+  private String prefix;
   private Vertx writerVertx;
 
   @BeforeEach
   void startWriterNode() {
-    writerVertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stopWriterNode() {
-    await(writerVertx.close());
+    prefix = etcd.prefix();
+    writerVertx = etcd.vertx();
   }
 
   @Test
   void garbageNeitherCrashesNorEntersTheViewAndEachBadKeyIsReportedOnce(Vertx vertx) throws Exception {
-    String prefix = EtcdExtension.newPrefix();
-    EtcdBackendService reader = backend(vertx, BackendConfig.forCluster(etcd, prefix));
-    EtcdBackendService writer = backend(writerVertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService reader = etcd.backend(vertx);
+    EtcdBackendService writer = etcd.backend(writerVertx);
     await(reader.getRecords());
     Map<String, String> garbage = Map.of(
       prefix + "/svc/not-json", "{{{ not json",
@@ -101,14 +95,13 @@ class HostileInputTest {
       }
       assertTrue(reports.stream().noneMatch(line -> line.contains("xxxxxxxxxx")), "values are never logged");
     }
-    assertTrue(EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, prefix)).health().healthy());
+    assertTrue(EtcdRegistry.create(vertx, etcd.config()).health().healthy());
   }
 
   @Test
   void namesWithSlashesSpacesUnicodeAndPercentRoundTripThroughTheKeys(Vertx vertx) {
-    String prefix = EtcdExtension.newPrefix();
-    EtcdBackendService writer = backend(writerVertx, BackendConfig.forCluster(etcd, prefix));
-    EtcdBackendService reader = backend(vertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService writer = etcd.backend(writerVertx);
+    EtcdBackendService reader = etcd.backend(vertx);
     List<String> names = List.of("orders/v2", "my service", "ünïcødé 服务", "100%", "a%2Fb", "plus+sign", "😀");
     for (String name : names) {
       await(writer.store(new Record().setName(name).setMetadata(new JsonObject().put("name", name))));

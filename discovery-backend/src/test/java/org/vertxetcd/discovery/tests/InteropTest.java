@@ -27,8 +27,7 @@ import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.ServiceAddress;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,14 +62,12 @@ class InteropTest {
   private static final Pattern GRANTED = Pattern.compile("lease ([0-9a-f]+) granted");
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
-  private String prefix;
   private String foreign;
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
     foreign = "/interop-" + UUID.randomUUID();
   }
 
@@ -150,7 +147,7 @@ class InteropTest {
   @Test
   void thisNodesRecordsAreExportedForGrpcResolversUnderItsLease(Vertx vertx) {
     String exportPrefix = foreign.substring(1) + "/grpc";
-    EtcdRegistry registry = EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, prefix).put("grpcExportPrefix", exportPrefix));
+    EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config().put("grpcExportPrefix", exportPrefix));
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     // Stored as ServiceDiscovery.publish stores it: UP.
     Record record = await(backend.store(HttpEndpoint.createRecord("greeter", "127.0.0.1", 8080, "/",
@@ -223,7 +220,7 @@ class InteropTest {
   }
 
   private EtcdBackendOptions withImport(EtcdImportOptions imported) {
-    return new EtcdBackendOptions(BackendConfig.forCluster(etcd, prefix)).addImport(imported);
+    return etcd.options().addImport(imported);
   }
 
   /** @return the key's value and lease as etcd holds them, {@code null} when the key does not exist */

@@ -3,7 +3,6 @@ package org.vertxetcd.discovery.tests;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.Status;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -12,9 +11,8 @@ import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistrySubscription;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.TestNode;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -36,22 +34,15 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class LookupTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private TestNode writer;
   private TestNode reader;
 
   @BeforeEach
   void startNodes() {
-    String prefix = EtcdExtension.newPrefix();
-    writer = TestNode.start("writer", BackendConfig.forCluster(etcd, prefix));
-    reader = TestNode.start("reader", BackendConfig.forCluster(etcd, prefix));
-  }
-
-  @AfterEach
-  void stopNodes() {
-    writer.close();
-    reader.close();
+    writer = etcd.node("writer");
+    reader = etcd.node("reader");
   }
 
   @Test

@@ -3,15 +3,13 @@ package org.vertxetcd.discovery.tests;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendService;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.NodeProcess;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,30 +27,20 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class MultiNodeTest {
 
-  @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  private static final int TTL = 10;
 
-  private String prefix;
+  @RegisterExtension
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1).withConfig(new JsonObject().put("ttl", TTL));
+
   private Vertx vertxA;
-  private Vertx vertxB;
   private EtcdBackendService nodeA;
   private EtcdBackendService nodeB;
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
-    vertxA = Vertx.vertx();
-    vertxB = Vertx.vertx();
-    nodeA = new EtcdBackendService();
-    nodeA.init(vertxA, BackendConfig.forCluster(etcd, prefix).put("ttl", 10));
-    nodeB = new EtcdBackendService();
-    nodeB.init(vertxB, BackendConfig.forCluster(etcd, prefix).put("ttl", 10));
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(vertxA.close());
-    await(vertxB.close());
+    vertxA = etcd.vertx();
+    nodeA = etcd.backend(vertxA);
+    nodeB = etcd.backend(etcd.vertx());
   }
 
   @Test
@@ -92,18 +80,17 @@ class MultiNodeTest {
   @Test
   void aKilledNodeProcessLeavesWithinTheTtl() throws Exception {
     int ttl = 3;
-    try (NodeProcess node = NodeProcess.start("node-1", BackendConfig.forCluster(etcd, prefix).put("ttl", ttl))) {
-      List<String> registrations = node.publish("svc", 2);
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
-        await(nodeB.getRecords()).stream().map(Record::getRegistration).collect(Collectors.toSet())));
+    NodeProcess node = etcd.process("node-1", etcd.config().put("ttl", ttl));
+    List<String> registrations = node.publish("svc", 2);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
+      await(nodeB.getRecords()).stream().map(Record::getRegistration).collect(Collectors.toSet())));
 
-      node.kill();
-      long killedAt = System.nanoTime();
+    node.kill();
+    long killedAt = System.nanoTime();
 
-      await().atMost(Duration.ofSeconds(ttl + 2)).until(() -> await(nodeB.getRecords()).isEmpty());
-      long goneAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-      System.out.printf("records of the killed node left after %d ms (TTL %d s)%n", goneAfterMs, ttl);
-    }
+    await().atMost(Duration.ofSeconds(ttl + 2)).until(() -> await(nodeB.getRecords()).isEmpty());
+    long goneAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+    System.out.printf("records of the killed node left after %d ms (TTL %d s)%n", goneAfterMs, ttl);
   }
 
   private static Set<String> names(EtcdBackendService node) {

@@ -2,7 +2,6 @@ package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,10 +10,9 @@ import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EventRecorder;
 import org.vertxetcd.discovery.support.NodeProcess;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,25 +40,15 @@ class ProcessEventsTest {
   private static final int TTL = 3;
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1).withConfig(new JsonObject().put("ttl", TTL));
 
-  private final List<NodeProcess> processes = new ArrayList<>();
-  private JsonObject config;
-  private Vertx subscriber;
   private EventRecorder events;
 
   @BeforeEach
   void setUp() {
-    config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("ttl", TTL);
-    subscriber = Vertx.vertx();
+    Vertx subscriber = etcd.vertx();
     events = EventRecorder.listen(subscriber, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
-    await(EtcdRegistry.create(subscriber, config).snapshot());
-  }
-
-  @AfterEach
-  void tearDown() {
-    processes.forEach(NodeProcess::close);
-    await(subscriber.close());
+    await(EtcdRegistry.create(subscriber, etcd.config()).snapshot());
   }
 
   @Test
@@ -122,10 +110,8 @@ class ProcessEventsTest {
     history.forEach((registration, types) -> assertEquals(lifecycle, types, registration));
   }
 
-  private NodeProcess start(String name) throws Exception {
-    NodeProcess node = NodeProcess.start(name, config);
-    processes.add(node);
-    return node;
+  private static NodeProcess start(String name) throws Exception {
+    return etcd.process(name);
   }
 
   private Set<String> registrationsOf(RegistryEventType type) {

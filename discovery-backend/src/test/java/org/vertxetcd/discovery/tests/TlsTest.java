@@ -2,7 +2,6 @@ package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -20,10 +19,9 @@ import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.TestCertificates;
 import org.vertxetcd.launcher.EtcdCluster;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -52,12 +50,12 @@ class TlsTest {
   private static final long TIMEOUT = 2_000;
 
   @RegisterExtension
-  static EtcdExtension tls = EtcdExtension.members(1, builder -> builder
+  static DiscoveryExtension tls = DiscoveryExtension.members(1, builder -> builder
     .extraArguments("https", "--cert-file=" + CERTIFICATES.server(), "--key-file=" + CERTIFICATES.serverKey())
     .etcdctlArguments("--cacert=" + CERTIFICATES.ca()));
 
   @RegisterExtension
-  static EtcdExtension mutualTls = EtcdExtension.members(1, builder -> builder
+  static DiscoveryExtension mutualTls = DiscoveryExtension.members(1, builder -> builder
     .extraArguments("https", "--cert-file=" + CERTIFICATES.server(), "--key-file=" + CERTIFICATES.serverKey(),
       "--trusted-ca-file=" + CERTIFICATES.ca(), "--client-cert-auth")
     .etcdctlArguments("--cacert=" + CERTIFICATES.ca(), "--cert=" + CERTIFICATES.client(),
@@ -228,9 +226,8 @@ class TlsTest {
     assertTrue(elapsedMs < calls * TIMEOUT + 3_000, "failed after " + elapsedMs + " ms: bounded by the timeout");
   }
 
-  private static JsonObject config(EtcdExtension etcd) {
-    return BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("endpoints", new JsonArray(etcd.endpoints()))
-      .put("requestTimeout", TIMEOUT);
+  private static JsonObject config(DiscoveryExtension etcd) {
+    return etcd.config().put("requestTimeout", TIMEOUT);
   }
 
 }
