@@ -13,7 +13,11 @@ import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,7 +36,9 @@ public final class TestNode implements AutoCloseable {
   private final EventRecorder events;
   private final EventRecorder states;
   private final long startRevision;
-  private final Set<String> live = ConcurrentHashMap.newKeySet();
+  /** Guarded by itself, with {@link #liveIndex}: a list, so that a random one is picked without copying them all. */
+  private final List<String> live = new ArrayList<>();
+  private final Map<String, Integer> liveIndex = new HashMap<>();
   private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
 
   private TestNode(String name, JsonObject config) {
@@ -68,7 +74,7 @@ public final class TestNode implements AutoCloseable {
    */
   public Future<Record> publish(String service) {
     return discovery.publish(new Record().setName(service).setMetadata(new JsonObject().put("node", name)))
-      .onSuccess(record -> live.add(record.getRegistration()));
+      .onSuccess(record -> addLive(record.getRegistration()));
   }
 
   /**
@@ -90,7 +96,7 @@ public final class TestNode implements AutoCloseable {
    * @return completes when unpublished
    */
   public Future<Void> unpublish(String registration) {
-    live.remove(registration);
+    removeLive(registration);
     uncertain.add(registration);
     return discovery.unpublish(registration).onSuccess(v -> uncertain.remove(registration));
   }
@@ -137,7 +143,49 @@ public final class TestNode implements AutoCloseable {
 
   /** @return the records this node published successfully and has not unpublished */
   public Set<String> live() {
-    return Set.copyOf(live);
+    synchronized (live) {
+      return Set.copyOf(live);
+    }
+  }
+
+  /** @return how many records this node published successfully and has not unpublished */
+  public int liveCount() {
+    synchronized (live) {
+      return live.size();
+    }
+  }
+
+  /**
+   * @param random the source of the choice
+   * @return one of the records this node published successfully and has not unpublished, {@code null} when none
+   */
+  public String anyLive(Random random) {
+    synchronized (live) {
+      return live.isEmpty() ? null : live.get(random.nextInt(live.size()));
+    }
+  }
+
+  private void addLive(String registration) {
+    synchronized (live) {
+      if (liveIndex.putIfAbsent(registration, live.size()) == null) {
+        live.add(registration);
+      }
+    }
+  }
+
+  /** Moves the last one into the removed one's place: O(1), whatever the number of records. */
+  private void removeLive(String registration) {
+    synchronized (live) {
+      Integer index = liveIndex.remove(registration);
+      if (index == null) {
+        return;
+      }
+      String last = live.remove(live.size() - 1);
+      if (index < live.size()) {
+        live.set(index, last);
+        liveIndex.put(last, index);
+      }
+    }
   }
 
   /** @return the records whose unpublish failed: etcd may or may not hold them */
