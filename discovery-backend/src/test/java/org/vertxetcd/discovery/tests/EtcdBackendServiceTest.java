@@ -1,5 +1,8 @@
 package org.vertxetcd.discovery.tests;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,11 +24,15 @@ import org.vertxetcd.discovery.EtcdBackendService;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
 import org.vertxetcd.discovery.support.DiscoveryExtension;
+import org.vertxetcd.discovery.support.TestSupport;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -43,6 +50,9 @@ import static org.vertxetcd.discovery.support.TestSupport.awaitFailure;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EtcdBackendServiceTest {
+
+  /** The inbound message limit of the backend's client (EtcdConnection.MAX_INBOUND_MESSAGE_BYTES). */
+  private static final int CLIENT_INBOUND_LIMIT = 64 * 1024 * 1024;
 
   @RegisterExtension
   static DiscoveryExtension etcd = DiscoveryExtension.members(1);
@@ -168,19 +178,38 @@ class EtcdBackendServiceTest {
     assertEquals(Reason.TOO_LARGE, awaitFailure(backend.update(small)).reason());
   }
 
+  /**
+   * The client accepts messages of up to 64 MiB; a list page asks for 20,000 keys. Records near etcd's 1.5 MiB
+   * request limit make one such page larger than that: the registry must ask again for fewer keys a page.
+   */
   @Test
-  void largeRecordsAreListedInPagesBelowGrpcsMessageLimit(Vertx vertx) {
-    // Six records of 1 MB: one page of them would exceed gRPC's 4 MiB inbound limit.
-    String blob = "y".repeat(1_000_000);
-    List<Future<Record>> stored = IntStream.range(0, 6)
+  void aListPageLargerThanTheClientAcceptsIsAskedAgainWithFewerKeys() throws Exception {
+    int count = 48;
+    String blob = "y".repeat(1_500_000);
+    List<Future<Record>> stored = IntStream.range(0, count)
       .mapToObj(i -> backend.store(new Record().setName("big").setMetadata(new JsonObject().put("blob", blob))))
       .collect(Collectors.toList());
     await(Future.all(stored));
+    assertOnePageExceedsTheInboundLimit();
 
-    EtcdBackendService reader = etcd.backend(etcd.vertx());
-    List<Record> records = await(reader.getRecords());
-    assertEquals(6, records.size());
-    assertTrue(records.stream().allMatch(r -> r.getMetadata().getString("blob").length() == 1_000_000));
+    // Listing pages of tens of megabytes again and again takes longer than the default first-sync deadline here.
+    EtcdBackendService reader = TestSupport.backend(etcd.vertx(), etcd.config().put("requestTimeout", 30_000));
+    List<Record> records = await(reader.getRecords(), Duration.ofSeconds(40));
+    assertEquals(count, records.size());
+    assertTrue(records.stream().allMatch(r -> r.getMetadata().getString("blob").equals(blob)));
+  }
+
+  /** The premise, checked with a plain client with the backend's inbound limit: one page of them does not fit. */
+  private void assertOnePageExceedsTheInboundLimit() throws Exception {
+    try (Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new))
+      .maxInboundMessageSize(CLIENT_INBOUND_LIMIT).build()) {
+      ExecutionException tooLarge = assertThrows(ExecutionException.class, () -> client.getKVClient()
+        .get(ByteSequence.from(prefix + "/", StandardCharsets.UTF_8), GetOption.builder()
+          .withRange(ByteSequence.from(prefix + "0", StandardCharsets.UTF_8)).withLimit(20_000).build())
+        .get(30, TimeUnit.SECONDS));
+      io.grpc.Status.Code code = io.grpc.Status.fromThrowable(tooLarge.getCause()).getCode();
+      assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, code, tooLarge.toString());
+    }
   }
 
   @Test
