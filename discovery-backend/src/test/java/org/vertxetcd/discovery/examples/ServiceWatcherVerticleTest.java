@@ -39,9 +39,9 @@ class ServiceWatcherVerticleTest {
     assertEquals(Set.of(before.getRegistration()), watcher.instances().keySet(), "starts from the snapshot");
 
     Record after = await(discovery.publish(new Record().setName("greeter")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> watcher.instances().size() == 2);
+    await().atMost(etcd.delivery()).until(() -> watcher.instances().size() == 2);
     await(discovery.unpublish(before.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() ->
+    await().atMost(etcd.delivery()).until(() ->
       watcher.instances().keySet().equals(Set.of(after.getRegistration())));
   }
 }

@@ -84,12 +84,12 @@ class AddressResolverTest {
 
     // "b" keeps serving, but once its LEAVE reached the client's node, no request goes to it.
     await(serverNode.discovery().unpublish(records.get("b").getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(event ->
+    await().atMost(etcd.delivery()).until(() -> events.stream().anyMatch(event ->
       event.type() == RegistryEventType.LEAVE));
     assertEquals(Map.of("a", 10L, "c", 10L), counts(send(client, ServiceAddress.of("greeter"), 20)));
 
     startInstances("greeter", "us", "d");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.stream().anyMatch(event ->
+    await().atMost(etcd.delivery()).until(() -> events.stream().anyMatch(event ->
       event.type() == RegistryEventType.JOIN));
     assertEquals(Map.of("a", 10L, "c", 10L, "d", 10L), counts(send(client, ServiceAddress.of("greeter"), 30)));
     assertEquals(Set.of("d"), counts(send(client, ServiceAddress.of("greeter", new JsonObject().put("zone", "us")),
@@ -181,7 +181,7 @@ class AddressResolverTest {
   }
 
   private void awaitInstances(String service, int count) {
-    await().atMost(Duration.ofSeconds(5)).until(() -> await(clientRegistry.lookup(service)).size() == count);
+    await().atMost(etcd.delivery()).until(() -> await(clientRegistry.lookup(service)).size() == count);
   }
 
   private static List<String> send(HttpClient client, ServiceAddress address, int requests) {

@@ -60,7 +60,7 @@ class EventsTest {
     await(discovery.update(record.setStatus(Status.OUT_OF_SERVICE)));
     await(discovery.unpublish(record.getRegistration()));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> remote.events().size() == 3 && local.events().size() == 3);
+    await().atMost(etcd.delivery()).until(() -> remote.events().size() == 3 && local.events().size() == 3);
     List<RegistryEvent> events = remote.events();
     assertEquals(List.of(RegistryEventType.JOIN, RegistryEventType.UPDATE, RegistryEventType.LEAVE),
       events.stream().map(RegistryEvent::type).collect(Collectors.toList()));
@@ -95,11 +95,11 @@ class EventsTest {
     EventRecorder events = EventRecorder.listen(reader, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
     discovery(reader);
     Record record = await(discovery(node()).publish(new Record().setName("svc")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 1);
+    await().atMost(etcd.delivery()).until(() -> events.events().size() == 1);
 
     etcd.etcdctl("del", etcd.prefix() + "/svc/" + record.getRegistration());
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 2);
+    await().atMost(etcd.delivery()).until(() -> events.events().size() == 2);
     RegistryEvent leave = events.events().get(1);
     assertEquals(RegistryEventType.LEAVE, leave.type());
     assertEquals(record.getRegistration(), leave.registration());
@@ -119,14 +119,14 @@ class EventsTest {
 
     assertEquals(5, subscription.snapshot().records().size());
     Record joined = await(writer.publish(new Record().setName("new")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+    await().atMost(etcd.delivery()).until(() -> received.size() == 1);
     assertEquals(joined.getRegistration(), received.get(0).registration());
     assertTrue(received.get(0).revision() > subscription.snapshot().revision());
     assertEquals(1, events.events().size(), "existing records are not replayed as events");
 
     await(subscription.cancel());
     await(writer.publish(new Record().setName("after-cancel")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 2);
+    await().atMost(etcd.delivery()).until(() -> events.events().size() == 2);
     assertEquals(1, received.size(), "no delivery after cancel");
   }
 
@@ -173,8 +173,8 @@ class EventsTest {
     Record record = await(writer.publish(new Record().setName("svc").setMetadata(new JsonObject().put("k", "v"))));
     await(writer.update(record.setStatus(Status.OUT_OF_SERVICE)));
     await(writer.unpublish(record.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> readerEvents.events().size() == 3);
-    await().atMost(Duration.ofSeconds(5)).until(() -> readerAnnouncements.messages().size() == 3);
+    await().atMost(etcd.delivery()).until(() -> readerEvents.events().size() == 3);
+    await().atMost(etcd.delivery()).until(() -> readerAnnouncements.messages().size() == 3);
 
     List<JsonObject> remote = readerAnnouncements.messages();
     assertEquals(List.of("UP", "OUT_OF_SERVICE", "DOWN"), remote.stream().map(json -> json.getString("status"))
@@ -199,7 +199,7 @@ class EventsTest {
       await(writer.publish(new Record().setName("svc")));
     }
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> firstEvents.events().size() >= 10
+    await().atMost(etcd.delivery()).until(() -> firstEvents.events().size() >= 10
       && secondEvents.events().size() >= 10);
     // Let any duplicate a cluster-wide publish would cause arrive before counting.
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() ->

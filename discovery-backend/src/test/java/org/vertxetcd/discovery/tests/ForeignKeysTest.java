@@ -47,7 +47,7 @@ class ForeignKeysTest {
       "{\"name\":\"my service\",\"status\":\"UP\",\"type\":\"http-endpoint\","
         + "\"location\":{\"host\":\"10.1.2.3\",\"port\":80},\"metadata\":{\"owner\":\"ops\"}}");
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    await().atMost(etcd.delivery()).untilAsserted(() -> {
       Record record = await(backend.getRecord("by-hand-1"));
       assertEquals("my service", record.getName());
       assertEquals("by-hand-1", record.getRegistration(), "the registration comes from the key");
@@ -66,15 +66,15 @@ class ForeignKeysTest {
 
     writeGarbage("after");
     etcd.etcdctl("put", prefix + "/svc/valid-after", "{\"name\":\"svc\"}");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(List.of("valid-after", "valid-before"), registrations(backend)));
 
     // A valid record overwritten with garbage leaves the view; fixed again, it comes back.
     etcd.etcdctl("put", prefix + "/svc/valid-after", "garbage");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(List.of("valid-before"), registrations(backend)));
     etcd.etcdctl("put", prefix + "/svc/valid-after", "{\"name\":\"svc\"}");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(List.of("valid-after", "valid-before"), registrations(backend)));
   }
 

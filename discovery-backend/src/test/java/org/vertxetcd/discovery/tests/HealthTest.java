@@ -42,7 +42,7 @@ class HealthTest {
     EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config());
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     await(registry.snapshot());
-    await().atMost(Duration.ofSeconds(5)).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
+    await().atMost(etcd.delivery()).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
     RegistryHealth before = registry.health();
     assertTrue(before.healthy(), before.toString());
     assertEquals(RegistryHealth.LeaseState.NONE, before.lease(), "nothing registered, no lease needed");

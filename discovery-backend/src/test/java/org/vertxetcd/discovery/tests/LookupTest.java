@@ -67,10 +67,10 @@ class LookupTest {
       ids(await(registry.lookup("greeter", zone("eu")))), "the same answer as ServiceDiscovery.getRecords");
 
     // Another node, once its watch delivered the writes; then a removal.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(ids(eu, euUpperCase, us), ids(await(reader.registry().lookup("greeter")))));
     await(writer.unpublish(eu.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(ids(euUpperCase, us), ids(await(reader.registry().lookup("greeter")))));
 
     Record copy = await(reader.registry().lookup("greeter")).get(0);
@@ -86,7 +86,7 @@ class LookupTest {
     Record other = publish("other", Status.UP, "eu");
     // The reader follows the writer through its watch: subscribe once it has all three, so that the snapshots hold
     // them and no JOIN of theirs arrives as an event.
-    await().atMost(Duration.ofSeconds(5)).until(() -> ids(await(reader.registry().snapshot()).records())
+    await().atMost(etcd.delivery()).until(() -> ids(await(reader.registry().snapshot()).records())
       .equals(ids(first, second, other)));
     List<RegistryEvent> received = new CopyOnWriteArrayList<>();
     List<RegistryEvent> everything = new CopyOnWriteArrayList<>();
@@ -98,7 +98,7 @@ class LookupTest {
     publish("other", Status.UP, "us");
     Record third = publish("greeter", Status.UP, "eu");
     await(writer.unpublish(second.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> everything.size() == 4);
+    await().atMost(etcd.delivery()).until(() -> everything.size() == 4);
 
     assertEquals(List.of(RegistryEventType.UPDATE, RegistryEventType.JOIN, RegistryEventType.LEAVE),
       received.stream().map(RegistryEvent::type).collect(Collectors.toList()));
@@ -110,7 +110,7 @@ class LookupTest {
 
     await(subscription.cancel());
     publish("greeter", Status.UP, "eu");
-    await().atMost(Duration.ofSeconds(5)).until(() -> everything.size() == 5);
+    await().atMost(etcd.delivery()).until(() -> everything.size() == 5);
     assertEquals(3, received.size(), "no delivery after cancel");
   }
 

@@ -48,18 +48,18 @@ class MultiNodeTest {
     Record fromA = await(nodeA.store(new Record().setName("a").setMetadata(new JsonObject().put("by", "A"))));
     Record fromB = await(nodeB.store(new Record().setName("b")));
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    await().atMost(etcd.delivery()).untilAsserted(() -> {
       assertEquals("A", await(nodeB.getRecord(fromA.getRegistration())).getMetadata().getString("by"));
       assertEquals("b", await(nodeA.getRecord(fromB.getRegistration())).getName());
     });
 
     fromA.getMetadata().put("by", "A, updated");
     await(nodeA.update(fromA));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals("A, updated", await(nodeB.getRecord(fromA.getRegistration())).getMetadata().getString("by")));
 
     await(nodeB.remove(fromA.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(Set.of("b"), names(nodeA)));
   }
 
@@ -69,12 +69,13 @@ class MultiNodeTest {
       await(nodeA.store(new Record().setName("a")));
     }
     await(nodeB.store(new Record().setName("b")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> names(nodeB).contains("a"));
+    await().atMost(etcd.delivery()).until(() -> names(nodeB).contains("a"));
 
     await(vertxA.close());
 
-    // The TTL is 10 s: leaving within 1 s means the lease was revoked, not left to expire.
-    await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertEquals(Set.of("b"), names(nodeB)));
+    // A lease cannot expire before two thirds of its TTL after the last keep-alive: leaving within half the TTL
+    // means the close revoked it.
+    await().atMost(Duration.ofSeconds(TTL).dividedBy(2)).untilAsserted(() -> assertEquals(Set.of("b"), names(nodeB)));
   }
 
   @Test
@@ -82,13 +83,15 @@ class MultiNodeTest {
     int ttl = 3;
     NodeProcess node = etcd.process("node-1", etcd.config().put("ttl", ttl));
     List<String> registrations = node.publish("svc", 2);
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
+    await().atMost(etcd.delivery()).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
       await(nodeB.getRecords()).stream().map(Record::getRegistration).collect(Collectors.toSet())));
 
     node.kill();
     long killedAt = System.nanoTime();
 
-    await().atMost(Duration.ofSeconds(ttl + 2)).until(() -> await(nodeB.getRecords()).isEmpty());
+    // The lease expires at most a TTL after the last keep-alive before the kill; one keep-alive interval of slack.
+    await().atMost(Duration.ofSeconds(ttl).plus(Duration.ofSeconds(ttl).dividedBy(3)))
+      .until(() -> await(nodeB.getRecords()).isEmpty());
     long goneAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
     System.out.printf("records of the killed node left after %d ms (TTL %d s)%n", goneAfterMs, ttl);
   }
