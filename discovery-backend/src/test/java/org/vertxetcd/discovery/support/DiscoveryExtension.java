@@ -187,6 +187,16 @@ public final class DiscoveryExtension implements BeforeAllCallback, AfterAllCall
   }
 
   /**
+   * How long a lookup may take whatever happens to etcd: a lookup answers from the node's view and never waits for
+   * etcd, so it must stay well under the {@code requestTimeout} a call that waits for etcd may take (a quarter).
+   *
+   * @return the bound
+   */
+  public Duration lookupBound() {
+    return delivery().dividedBy(4);
+  }
+
+  /**
    * @param resource something the test started
    * @param <T>      its type
    * @return the resource, closed when the test ends
