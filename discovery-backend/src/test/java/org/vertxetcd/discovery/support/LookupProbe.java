@@ -28,6 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public final class LookupProbe<T> implements AutoCloseable {
 
   private static final int KEPT_VIOLATIONS = 10;
+  /**
+   * Lookups made before any is counted: the first ones of a probe load classes, compile code and create the context
+   * of its thread, which no later lookup pays again.
+   */
+  private static final int WARM_UP = 20;
 
   /**
    * What a probe saw.
@@ -65,6 +70,7 @@ public final class LookupProbe<T> implements AutoCloseable {
   private final long startNanos = System.nanoTime();
   private final List<String> examples = new ArrayList<>();
   private long lookups;
+  private int warmUps;
   private long slowestNanos;
   private long violations;
 
@@ -101,32 +107,35 @@ public final class LookupProbe<T> implements AutoCloseable {
   /** One lookup, waited for on the probe's thread: at most ten bounds, so a hung lookup shows as one. */
   private void probe() {
     long start = System.nanoTime();
-    String violation;
+    String problem;
     try {
       T answer = lookup.get().toCompletionStage().toCompletableFuture()
         .get(bound.toNanos() * 10, TimeUnit.NANOSECONDS);
-      violation = check.apply(answer);
+      problem = check.apply(answer);
     } catch (ExecutionException e) {
-      violation = "failed: " + e.getCause();
+      problem = "failed: " + e.getCause();
     } catch (TimeoutException e) {
-      violation = "no answer within " + bound.multipliedBy(10).toMillis() + " ms";
+      problem = "no answer within " + bound.multipliedBy(10).toMillis() + " ms";
     } catch (RuntimeException e) {
       // The executor would drop the exception and never run the probe again: it is a violation like any other.
-      violation = "threw " + e;
+      problem = "threw " + e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
     }
-    long took = System.nanoTime() - start;
-    if (violation == null && took > bound.toNanos()) {
-      violation = "took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms";
-    }
-    record(start, took, violation);
+    record(start, System.nanoTime() - start, problem);
   }
 
-  private synchronized void record(long start, long took, String violation) {
+  /** Counts a lookup; during the warm-up only a failure or a wrong answer counts, not the time. */
+  private synchronized void record(long start, long took, String problem) {
+    if (warmUps < WARM_UP && problem == null) {
+      warmUps++;
+      return;
+    }
     lookups++;
     slowestNanos = Math.max(slowestNanos, took);
+    String violation = problem != null ? problem
+      : took > bound.toNanos() ? "took " + TimeUnit.NANOSECONDS.toMillis(took) + " ms" : null;
     if (violation != null) {
       violations++;
       if (examples.size() < KEPT_VIOLATIONS) {
