@@ -38,7 +38,8 @@ class ChaosTest {
   private static final long REQUEST_TIMEOUT = 2_000;
 
   @RegisterExtension
-  static DiscoveryExtension etcd = DiscoveryExtension.members(3, builder -> builder.raftTimings(50, 500))
+  static DiscoveryExtension etcd = DiscoveryExtension.members(3, builder -> builder.partitionable()
+      .raftTimings(50, 500))
     .withConfig(new JsonObject().put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT));
 
   private final List<TestNode> nodes = new ArrayList<>();
@@ -143,6 +144,8 @@ class ChaosTest {
         restart.run();
         stopped.clear();
       }),
+      fault("isolate a member from its peers", random -> cluster.member(random.nextInt(3)).isolate(),
+        () -> cluster.members().forEach(EtcdMember::reconnect)),
       fault("cut the proxied writer off", random -> proxies.forEach(FaultProxy::cut),
         () -> proxies.forEach(FaultProxy::heal)),
       fault("revoke a writer's lease", random -> {

@@ -19,14 +19,11 @@ import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.discovery.support.ChildJvm;
 import org.vertxetcd.discovery.support.DegradedLookupProbe;
 import org.vertxetcd.discovery.support.DiscoveryExtension;
+import org.vertxetcd.discovery.support.MemberMetrics;
 import org.vertxetcd.launcher.FaultProxy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -175,16 +172,7 @@ class DegradedModeTest {
 
   /** {@code grpc_server_started_total} minus {@code grpc_server_handled_total} for LeaseKeepAlive, at the member. */
   private static long openKeepAliveStreams(EtcdMember member) throws Exception {
-    HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-      URI.create(member.clientUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-    return sum(metrics.body(), "grpc_server_started_total") - sum(metrics.body(), "grpc_server_handled_total");
-  }
-
-  private static long sum(String metrics, String name) {
-    return metrics.lines()
-      .filter(line -> line.startsWith(name + "{") && line.contains("grpc_method=\"LeaseKeepAlive\""))
-      .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-      .sum();
+    return MemberMetrics.of(member).openKeepAliveStreams();
   }
 
   private static Reason reason(Throwable error) {
