@@ -36,8 +36,11 @@ class LookupLatencyTest {
   /** What every lookup must take at most, on every node, at every moment (the bound the issue asks for). */
   private static final Duration LOOKUP_BOUND = Duration.ofMillis(100);
   private static final int RECORDS = 25_000;
-  /** Published in waves, below maxPendingWrites (10,000 by default). */
-  private static final int WAVE = 5_000;
+  /**
+   * Published in waves: the records are the set-up, not what is tested (waves of 5,000 were refused now and then with
+   * TIMEOUT on etcd 3.5, and once let the lease expire while the registry's event loop was held up).
+   */
+  private static final int WAVE = 1_000;
   /** How long the work on 25,000 records (publishing, re-registering, following on the other node) may take. */
   private static final Duration WORK = Duration.ofSeconds(60);
 
