@@ -126,6 +126,12 @@ class GatewayEndToEndTest {
     System.out.printf("killed greeter left the rotation %d ms after the kill (TTL %d s); %d requests meanwhile, "
       + "%d failed%n", TimeUnit.NANOSECONDS.toMillis(leaveAt - killedAt), TTL, outcomes.size(),
       outcomes.stream().filter(outcome -> !outcome.ok).count());
+    // Until the LEAVE arrives the killed greeter is still in the rotation: the gateway retries another one.
+    List<Outcome> beforeLeave = outcomes.stream().filter(outcome -> outcome.sentAt < leaveAt).toList();
+    assertTrue(beforeLeave.size() >= instances.size(), "round robin came to the killed greeter's turn before its "
+      + "LEAVE: " + beforeLeave.size() + " requests");
+    assertEquals(List.of(), beforeLeave.stream().filter(outcome -> !outcome.ok).toList(),
+      "no request fails between the kill and the LEAVE");
     for (int i = 0; i < 20; i++) {
       outcomes.add(hello());
     }

@@ -5,14 +5,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
-import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdBackendOptions;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.time.Duration;
 import java.util.Set;
@@ -27,13 +25,12 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class ServiceWatcherVerticleTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   @Test
   void theReadmeSubscriberFollowsOneServiceFromSnapshotThroughChanges(Vertx vertx) {
-    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix());
-    ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
-      .setBackendConfiguration(config));
+    JsonObject config = etcd.config();
+    ServiceDiscovery discovery = etcd.discovery(vertx, config);
     Record before = await(discovery.publish(new Record().setName("greeter")));
     await(discovery.publish(new Record().setName("other")));
 
@@ -42,9 +39,9 @@ class ServiceWatcherVerticleTest {
     assertEquals(Set.of(before.getRegistration()), watcher.instances().keySet(), "starts from the snapshot");
 
     Record after = await(discovery.publish(new Record().setName("greeter")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> watcher.instances().size() == 2);
+    await().atMost(etcd.delivery()).until(() -> watcher.instances().size() == 2);
     await(discovery.unpublish(before.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() ->
+    await().atMost(etcd.delivery()).until(() ->
       watcher.instances().keySet().equals(Set.of(after.getRegistration())));
   }
 }

@@ -19,7 +19,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 
@@ -121,7 +122,7 @@ public final class DiscoveryNode {
    * @return the registrations, each of which went through JOIN, UPDATE, UPDATE, LEAVE
    */
   private static Future<Object> churn(ServiceDiscovery discovery, String name, int records, int concurrency) {
-    List<String> registrations = new CopyOnWriteArrayList<>();
+    Queue<String> registrations = new ConcurrentLinkedQueue<>();
     AtomicInteger remaining = new AtomicInteger(records);
     List<Future<Void>> chains = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
@@ -131,7 +132,7 @@ public final class DiscoveryNode {
   }
 
   private static Future<Void> churnNext(ServiceDiscovery discovery, String name,
-                                        AtomicInteger remaining, List<String> done) {
+                                        AtomicInteger remaining, Queue<String> done) {
     if (remaining.getAndDecrement() <= 0) {
       return Future.succeededFuture();
     }

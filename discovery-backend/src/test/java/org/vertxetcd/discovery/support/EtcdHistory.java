@@ -7,27 +7,43 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
-import org.vertxetcd.discovery.impl.KeyLayout;
-import org.vertxetcd.discovery.impl.RecordCodec;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * What etcd itself says about a registry prefix, read with a plain jetcd client: the records at a revision, and the
  * change events a perfect subscriber would have published since a revision. The reference the fault tests compare
  * nodes with.
+ * <p>
+ * It reads keys and values on its own, from the layout the README documents, without the production
+ * {@code KeyLayout} and {@code RecordCodec}: a bug of theirs must not agree with itself here.
+ * <pre>
+ *   {prefix}/{service name, percent-encoded}/{registration id}  -&gt;  record.toJson() as UTF-8 JSON
+ * </pre>
+ * A key stands for a record when it has exactly these two segments under the prefix, its name segment decodes
+ * (percent-decoding of UTF-8 bytes) and its registration holds no control character; its value does when it is a
+ * JSON object that Vert.x reads as a {@link Record}, whose {@code name} is the key's name and whose
+ * {@code registration}, when present, is the key's.
  */
 public final class EtcdHistory implements AutoCloseable {
 
@@ -63,14 +79,13 @@ public final class EtcdHistory implements AutoCloseable {
    * @return the valid records under the prefix at that revision, by registration
    */
   public Map<String, JsonObject> recordsAt(String prefix, long revision) throws Exception {
-    KeyLayout layout = new KeyLayout(prefix);
-    List<KeyValue> kvs = client.getKVClient().get(layout.rangeStart(), GetOption.builder()
-      .withRange(layout.rangeEnd()).withRevision(revision).build()).get(10, TimeUnit.SECONDS).getKvs();
+    List<KeyValue> kvs = client.getKVClient().get(rangeStart(prefix), GetOption.builder()
+      .withRange(rangeEnd(prefix)).withRevision(revision).build()).get(10, TimeUnit.SECONDS).getKvs();
     Map<String, JsonObject> records = new HashMap<>();
     for (KeyValue kv : kvs) {
-      Record record = decode(layout, kv);
+      JsonObject record = record(prefix, kv);
       if (record != null) {
-        records.put(record.getRegistration(), record.toJson());
+        records.put(record.getString("registration"), record);
       }
     }
     return records;
@@ -85,7 +100,6 @@ public final class EtcdHistory implements AutoCloseable {
    * @return every change with a revision in ({@code fromRevision}, {@code toRevision}], in order
    */
   public List<Change> changesBetween(String prefix, long fromRevision, long toRevision) throws Exception {
-    KeyLayout layout = new KeyLayout(prefix);
     Map<String, JsonObject> present = new HashMap<>(recordsAt(prefix, fromRevision));
     List<Change> changes = new ArrayList<>();
     if (toRevision <= fromRevision) {
@@ -105,7 +119,7 @@ public final class EtcdHistory implements AutoCloseable {
       }
     };
     try (Watch.Watcher watcher = client.getWatchClient().watch(mark, WatchOption.builder()
-      .withRange(layout.rangeEnd()).withRevision(fromRevision + 1).build(), response -> {
+      .withRange(rangeEnd(prefix)).withRevision(fromRevision + 1).build(), response -> {
         synchronized (events) {
           events.addAll(response.getEvents());
         }
@@ -125,14 +139,14 @@ public final class EtcdHistory implements AutoCloseable {
         if (kv.getModRevision() > toRevision) {
           break;
         }
-        KeyLayout.ParsedKey parsed = layout.parse(kv.getKey());
+        RecordKey parsed = RecordKey.parse(prefix, kv.getKey());
         if (parsed == null) {
           continue;
         }
-        Record record = event.getEventType() == WatchEvent.EventType.PUT ? decode(layout, kv) : null;
+        JsonObject record = event.getEventType() == WatchEvent.EventType.PUT ? record(prefix, kv) : null;
         boolean was = present.containsKey(parsed.registration());
         if (record != null) {
-          present.put(parsed.registration(), record.toJson());
+          present.put(parsed.registration(), record);
           changes.add(new Change(was ? RegistryEventType.UPDATE : RegistryEventType.JOIN, parsed.registration(),
             kv.getModRevision()));
         } else if (was) {
@@ -159,11 +173,12 @@ public final class EtcdHistory implements AutoCloseable {
    * @return the registrations of the keys bound to that lease
    */
   public List<String> registrationsOfLease(String prefix, long lease) throws Exception {
-    KeyLayout layout = new KeyLayout(prefix);
-    return client.getKVClient().get(layout.rangeStart(), GetOption.builder().withRange(layout.rangeEnd()).build())
+    return client.getKVClient().get(rangeStart(prefix), GetOption.builder().withRange(rangeEnd(prefix)).build())
       .get(10, TimeUnit.SECONDS).getKvs().stream()
       .filter(kv -> kv.getLease() == lease)
-      .map(kv -> layout.parse(kv.getKey()).registration())
+      .map(kv -> RecordKey.parse(prefix, kv.getKey()))
+      .filter(Objects::nonNull)
+      .map(RecordKey::registration)
       .collect(Collectors.toList());
   }
 
@@ -174,15 +189,89 @@ public final class EtcdHistory implements AutoCloseable {
     client.getKVClient().compact(revision).get(10, TimeUnit.SECONDS);
   }
 
-  private static Record decode(KeyLayout layout, KeyValue kv) {
-    KeyLayout.ParsedKey parsed = layout.parse(kv.getKey());
-    if (parsed == null) {
+  /** The first key of the registry's range: every record key starts with {@code {prefix}/}. */
+  private static ByteSequence rangeStart(String prefix) {
+    return bytes(prefix + "/");
+  }
+
+  /** The end (exclusive) of the registry's range: '0' is the character after '/'. */
+  private static ByteSequence rangeEnd(String prefix) {
+    return bytes(prefix + "0");
+  }
+
+  /**
+   * @return the record a key-value stands for, as {@code Record.toJson()} gives it with the key's registration, or
+   *     {@code null} when it stands for none
+   */
+  private static JsonObject record(String prefix, KeyValue kv) {
+    RecordKey key = RecordKey.parse(prefix, kv.getKey());
+    if (key == null) {
       return null;
     }
+    JsonObject json;
+    Record record;
     try {
-      return RecordCodec.decode(parsed, kv.getValue().getBytes());
-    } catch (RecordCodec.InvalidRecordException e) {
+      json = new JsonObject(Buffer.buffer(kv.getValue().getBytes()));
+      record = new Record(json);
+    } catch (RuntimeException e) {
+      // Not JSON, not an object, or not a record's fields (a status that is not one): not a record.
       return null;
+    }
+    Object registration = json.getValue("registration");
+    if (!key.name().equals(json.getValue("name")) || registration != null && !key.registration().equals(registration)) {
+      return null;
+    }
+    return record.setRegistration(key.registration()).toJson();
+  }
+
+  /** A key of the registry's layout: the service name it encodes and the registration id. */
+  private record RecordKey(String name, String registration) {
+
+    /** An escaped byte, a run of plain characters, or a stray {@code %}. */
+    private static final Pattern ESCAPE_OR_TEXT = Pattern.compile("%([0-9A-Fa-f]{2})|([^%]+)|%");
+
+    /** @return the key's name and registration, or {@code null} when the key is not of the layout */
+    static RecordKey parse(String prefix, ByteSequence key) {
+      String text = strictUtf8(key.getBytes());
+      String root = prefix + "/";
+      if (text == null || !text.startsWith(root)) {
+        return null;
+      }
+      String[] segments = text.substring(root.length()).split("/", -1);
+      if (segments.length != 2 || segments[0].isEmpty() || segments[1].isEmpty()
+        || segments[1].codePoints().anyMatch(Character::isISOControl)) {
+        return null;
+      }
+      String name = percentDecoded(segments[0]);
+      return name == null ? null : new RecordKey(name, segments[1]);
+    }
+
+    /**
+     * RFC 3986 percent-decoding: each {@code %XX} is one byte of the name's UTF-8 form, a run of other characters
+     * stands for itself, a {@code %} without two hex digits makes the segment invalid.
+     */
+    private static String percentDecoded(String segment) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      Matcher token = ESCAPE_OR_TEXT.matcher(segment);
+      while (token.find()) {
+        if (token.group(1) != null) {
+          bytes.write(Integer.parseInt(token.group(1), 16));
+        } else if (token.group(2) != null) {
+          bytes.writeBytes(token.group(2).getBytes(StandardCharsets.UTF_8));
+        } else {
+          return null;
+        }
+      }
+      return strictUtf8(bytes.toByteArray());
+    }
+
+    private static String strictUtf8(byte[] bytes) {
+      try {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+      } catch (CharacterCodingException e) {
+        return null;
+      }
     }
   }
 

@@ -10,21 +10,31 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Records what arrives on an event-bus address, for assertions on the events a subscriber sees.
+ * <p>
+ * The consumer runs on an event loop of the node, which also delivers lookup results: an arrival costs one append
+ * to a list, never a copy of what came before. Copies are made when a test reads, on the test's thread, and each
+ * message is read as an event once, the first time a test asks for events.
  */
 public final class EventRecorder {
 
-  private final List<JsonObject> received = new CopyOnWriteArrayList<>();
+  /** Guarded by itself: appended to by the consumer, copied by readers. */
+  private final List<JsonObject> received = new ArrayList<>();
+  /** Guarded by itself: the first messages, read as events; only readers touch it. */
+  private final List<RegistryEvent> decoded = new ArrayList<>();
   private final MessageConsumer<JsonObject> consumer;
 
   private EventRecorder(Vertx vertx, String address) {
-    consumer = vertx.eventBus().consumer(address, message -> received.add(message.body()));
+    consumer = vertx.eventBus().consumer(address, message -> {
+      synchronized (received) {
+        received.add(message.body());
+      }
+    });
   }
 
   /**
@@ -40,12 +50,22 @@ public final class EventRecorder {
 
   /** @return the raw messages received so far */
   public List<JsonObject> messages() {
-    return List.copyOf(received);
+    synchronized (received) {
+      return List.copyOf(received);
+    }
   }
 
   /** @return the messages received so far, read as change events */
   public List<RegistryEvent> events() {
-    return received.stream().map(RegistryEvent::new).collect(Collectors.toList());
+    synchronized (decoded) {
+      List<JsonObject> unread;
+      synchronized (received) {
+        unread = new ArrayList<>(received.subList(decoded.size(), received.size()));
+      }
+      // Read outside the consumer's lock: the event loop only ever waits for the copy above.
+      unread.forEach(json -> decoded.add(new RegistryEvent(json)));
+      return List.copyOf(decoded);
+    }
   }
 
   /**
@@ -70,12 +90,13 @@ public final class EventRecorder {
    * @param events events in arrival order
    */
   public static void assertInRevisionOrderWithoutDuplicates(List<RegistryEvent> events) {
-    List<Long> revisions = new ArrayList<>();
-    events.forEach(event -> revisions.add(event.revision()));
-    for (int i = 1; i < revisions.size(); i++) {
+    for (int i = 1; i < events.size(); i++) {
+      RegistryEvent previous = events.get(i - 1);
+      RegistryEvent event = events.get(i);
       int at = i;
-      // Messages built only on failure: the list of tens of thousands of revisions must not be printed per event.
-      assertTrue(revisions.get(i) >= revisions.get(i - 1), () -> "revision order broken at " + at + ": " + revisions);
+      // Messages built only on failure: tens of thousands of events must not be printed per event.
+      assertTrue(event.revision() >= previous.revision(), () -> "revision order broken at " + at + ": "
+        + previous.revision() + " then " + event.revision());
     }
     Set<String> changes = new HashSet<>();
     events.forEach(event -> assertTrue(changes.add(event.revision() + "/" + event.registration()),

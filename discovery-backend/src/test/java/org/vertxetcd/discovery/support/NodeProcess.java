@@ -10,11 +10,14 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
@@ -29,7 +32,10 @@ public final class NodeProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final OutputStream commands;
-  private final List<JsonObject> lines = new CopyOnWriteArrayList<>();
+  /** Guarded by itself: what the node printed, by kind; a line is appended, never copied with the others. */
+  private final Map<String, List<JsonObject>> linesByKind = new HashMap<>();
+  /** The results of commands, by command id: a caller waits for its own without scanning everything printed. */
+  private final Map<Integer, JsonObject> results = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger();
 
   private NodeProcess(String name, Process process) {
@@ -57,7 +63,7 @@ public final class NodeProcess implements AutoCloseable {
       .start();
     NodeProcess node = new NodeProcess(name, process);
     try {
-      node.awaitLine("ready", line -> "ready".equals(line.getString("kind")), Duration.ofSeconds(60));
+      node.awaitLine("ready", () -> node.lines("ready").stream().findFirst().orElse(null), Duration.ofSeconds(60));
     } catch (RuntimeException e) {
       node.close();
       throw e;
@@ -74,8 +80,7 @@ public final class NodeProcess implements AutoCloseable {
   public Object call(JsonObject command) {
     int id = nextId.incrementAndGet();
     send(command.copy().put("id", id));
-    JsonObject reply = awaitLine(command.getString("cmd"), line -> Integer.valueOf(id).equals(line.getInteger("id")),
-      Duration.ofMinutes(5));
+    JsonObject reply = awaitLine(command.getString("cmd"), () -> results.remove(id), Duration.ofMinutes(5));
     if (!"done".equals(reply.getString("kind"))) {
       throw new IllegalStateException(name + " failed " + command.encode() + ": " + reply.getString("error"));
     }
@@ -110,7 +115,9 @@ public final class NodeProcess implements AutoCloseable {
    * @return the lines of that kind the node printed so far
    */
   public List<JsonObject> lines(String kind) {
-    return lines.stream().filter(line -> kind.equals(line.getString("kind"))).collect(Collectors.toList());
+    synchronized (linesByKind) {
+      return List.copyOf(linesByKind.getOrDefault(kind, List.of()));
+    }
   }
 
   /** @return the change events this node received so far */
@@ -155,9 +162,13 @@ public final class NodeProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  private JsonObject awaitLine(String what, Predicate<JsonObject> match, Duration timeout) {
-    return await().alias(name + " waiting for " + what).atMost(timeout).pollInterval(Duration.ofMillis(20))
-      .until(() -> lines.stream().filter(match).findFirst().orElse(null), line -> line != null || !isAlive());
+  private JsonObject awaitLine(String what, Callable<JsonObject> line, Duration timeout) {
+    JsonObject found = await().alias(name + " waiting for " + what).atMost(timeout)
+      .pollInterval(Duration.ofMillis(20)).until(line, printed -> printed != null || !isAlive());
+    if (found == null) {
+      throw new IllegalStateException(name + " exited while waiting for " + what);
+    }
+    return found;
   }
 
   private void send(JsonObject command) {
@@ -196,13 +207,24 @@ public final class NodeProcess implements AutoCloseable {
       String line;
       while ((line = reader.readLine()) != null) {
         if (line.startsWith("{")) {
-          lines.add(new JsonObject(line));
+          keep(new JsonObject(line));
         } else {
           System.out.println("[" + name + "] " + line);
         }
       }
     } catch (IOException e) {
       System.err.println("[" + name + "] output closed: " + e.getMessage());
+    }
+  }
+
+  private void keep(JsonObject line) {
+    Integer id = line.getInteger("id");
+    if (id != null) {
+      results.put(id, line);
+      return;
+    }
+    synchronized (linesByKind) {
+      linesByKind.computeIfAbsent(line.getString("kind"), kind -> new ArrayList<>()).add(line);
     }
   }
 

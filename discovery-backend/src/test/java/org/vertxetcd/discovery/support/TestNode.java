@@ -13,7 +13,11 @@ import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryHealth;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,6 +29,9 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
  */
 public final class TestNode implements AutoCloseable {
 
+  /** The pause between two lookups of a probe: enough to leave the CPU to the nodes and etcd. */
+  private static final Duration PROBE_PACE = Duration.ofMillis(10);
+
   private final String name;
   private final Vertx vertx;
   private final ServiceDiscovery discovery;
@@ -32,8 +39,12 @@ public final class TestNode implements AutoCloseable {
   private final EventRecorder events;
   private final EventRecorder states;
   private final long startRevision;
-  private final Set<String> live = ConcurrentHashMap.newKeySet();
+  /** Guarded by itself, with {@link #liveIndex}: a list, so that a random one is picked without copying them all. */
+  private final List<String> live = new ArrayList<>();
+  private final Map<String, Integer> liveIndex = new HashMap<>();
   private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
+  /** Whether this node ever wrote: its lookups then show its own writes before its watch applies them. */
+  private volatile boolean wrote;
 
   private TestNode(String name, JsonObject config) {
     this.name = name;
@@ -67,8 +78,9 @@ public final class TestNode implements AutoCloseable {
    * @return the published record
    */
   public Future<Record> publish(String service) {
+    wrote = true;
     return discovery.publish(new Record().setName(service).setMetadata(new JsonObject().put("node", name)))
-      .onSuccess(record -> live.add(record.getRegistration()));
+      .onSuccess(record -> addLive(record.getRegistration()));
   }
 
   /**
@@ -79,6 +91,7 @@ public final class TestNode implements AutoCloseable {
    * @return completes when updated
    */
   public Future<Void> update(String registration, int step) {
+    wrote = true;
     return discovery.update(new Record().setName("svc").setRegistration(registration)
       .setMetadata(new JsonObject().put("node", name).put("step", step))).mapEmpty();
   }
@@ -90,7 +103,8 @@ public final class TestNode implements AutoCloseable {
    * @return completes when unpublished
    */
   public Future<Void> unpublish(String registration) {
-    live.remove(registration);
+    wrote = true;
+    removeLive(registration);
     uncertain.add(registration);
     return discovery.unpublish(registration).onSuccess(v -> uncertain.remove(registration));
   }
@@ -120,6 +134,48 @@ public final class TestNode implements AutoCloseable {
     return registry.health();
   }
 
+  /**
+   * What a lookup of every record answered, with the node's state just before and just after the lookup read the
+   * view (it reads it on the caller's thread, before the result is handed to a context).
+   *
+   * @param before  the node's state before
+   * @param records the answer
+   * @param after   the node's state after
+   * @param writer  whether this node writes: its own writes show in its lookups before its watch applies them
+   */
+  public record ViewAnswer(RegistryHealth before, List<Record> records, RegistryHealth after, boolean writer) {
+
+    /**
+     * @return what is wrong with the answer, {@code null} when it is the node's view: as many records as the view
+     *     held, when the view did not change meanwhile and no write of the node's own can be in it
+     */
+    public String problem() {
+      if (writer || before.revision() != after.revision() || before.records() != after.records()
+        || records.size() == before.records()) {
+        return null;
+      }
+      return "answered " + records.size() + " records while the view held " + before.records() + " at revision "
+        + before.revision();
+    }
+  }
+
+  /**
+   * Starts looking up every record on this node from a plain thread, again and again, until the probe is stopped;
+   * each answer must be the node's view (see {@link ViewAnswer#problem()}).
+   *
+   * @param bound how long each lookup may take
+   * @return the running probe
+   */
+  public LookupProbe<ViewAnswer> lookupProbe(Duration bound) {
+    return LookupProbe.start(name, () -> {
+      RegistryHealth before = health();
+      Future<List<Record>> answer = discovery.getRecords(record -> true, true);
+      RegistryHealth after = health();
+      boolean writer = wrote;
+      return answer.map(records -> new ViewAnswer(before, records, after, writer));
+    }, bound, ViewAnswer::problem, PROBE_PACE);
+  }
+
   /** @return the change events this node published since it started */
   public List<RegistryEvent> events() {
     return events.events();
@@ -137,7 +193,49 @@ public final class TestNode implements AutoCloseable {
 
   /** @return the records this node published successfully and has not unpublished */
   public Set<String> live() {
-    return Set.copyOf(live);
+    synchronized (live) {
+      return Set.copyOf(live);
+    }
+  }
+
+  /** @return how many records this node published successfully and has not unpublished */
+  public int liveCount() {
+    synchronized (live) {
+      return live.size();
+    }
+  }
+
+  /**
+   * @param random the source of the choice
+   * @return one of the records this node published successfully and has not unpublished, {@code null} when none
+   */
+  public String anyLive(Random random) {
+    synchronized (live) {
+      return live.isEmpty() ? null : live.get(random.nextInt(live.size()));
+    }
+  }
+
+  private void addLive(String registration) {
+    synchronized (live) {
+      if (liveIndex.putIfAbsent(registration, live.size()) == null) {
+        live.add(registration);
+      }
+    }
+  }
+
+  /** Moves the last one into the removed one's place: O(1), whatever the number of records. */
+  private void removeLive(String registration) {
+    synchronized (live) {
+      Integer index = liveIndex.remove(registration);
+      if (index == null) {
+        return;
+      }
+      String last = live.remove(live.size() - 1);
+      if (index < live.size()) {
+        live.set(index, last);
+        liveIndex.put(last, index);
+      }
+    }
   }
 
   /** @return the records whose unpublish failed: etcd may or may not hold them */

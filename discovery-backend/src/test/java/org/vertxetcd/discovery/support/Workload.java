@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,15 +45,17 @@ public final class Workload {
       loop.complete();
       return;
     }
-    List<String> live = new ArrayList<>(node.live());
-    int choice = ThreadLocalRandom.current().nextInt(10);
+    // One record picked at random, not a copy of them all: over a long run a node holds tens of thousands.
+    Random random = ThreadLocalRandom.current();
+    int choice = random.nextInt(10);
+    String registration = node.anyLive(random);
     Future<?> operation;
-    if (live.size() < 5 || choice < 5) {
+    if (registration == null || node.liveCount() < 5 || choice < 5) {
       operation = node.publish("svc");
     } else if (choice < 8) {
-      operation = node.update(live.get(ThreadLocalRandom.current().nextInt(live.size())), choice);
+      operation = node.update(registration, choice);
     } else {
-      operation = node.unpublish(live.get(ThreadLocalRandom.current().nextInt(live.size())));
+      operation = node.unpublish(registration);
     }
     operation.onComplete(result -> {
       (result.succeeded() ? succeeded : failed).incrementAndGet();

@@ -2,13 +2,11 @@ package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,16 +18,12 @@ import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.discovery.support.ChildJvm;
 import org.vertxetcd.discovery.support.DegradedLookupProbe;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
+import org.vertxetcd.discovery.support.MemberMetrics;
 import org.vertxetcd.launcher.FaultProxy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,23 +54,15 @@ class DegradedModeTest {
   private static final long SCHEDULING_SLACK_MS = REQUEST_TIMEOUT / 4;
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
-
-  private final List<AutoCloseable> resources = new ArrayList<>();
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (AutoCloseable resource : resources) {
-      resource.close();
-    }
-  }
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1).withConfig(new JsonObject().put("ttl", TTL)
+    .put("requestTimeout", REQUEST_TIMEOUT));
 
   @Test
   void failedLookupsLeaveNothingBehind() throws Exception {
     int calls = 200_000;
     Process probe = ChildJvm.builder(DegradedLookupProbe.class, List.of("-XX:+UseSerialGC", "-Xmx512m"),
       Integer.toString(calls), "300").start();
-    resources.add(probe::destroyForcibly);
+    etcd.closeAfterTest(probe::destroyForcibly);
     String line;
     try (BufferedReader output = new BufferedReader(new InputStreamReader(probe.getInputStream(),
       StandardCharsets.UTF_8))) {
@@ -161,10 +147,10 @@ class DegradedModeTest {
   @Test
   void keepAlivesThatTimedOutLeaveNoStreamOpen(Vertx vertx) throws Exception {
     EtcdMember member = etcd.cluster().member(0);
-    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT);
+    JsonObject config = etcd.config();
     ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
       .setBackendConfiguration(config));
-    resources.add(discovery::close);
+    etcd.closeAfterTest(discovery::close);
     EtcdRegistry registry = EtcdRegistry.create(vertx, config);
     firstRecord(discovery);
     long openBefore = openKeepAliveStreams(member);
@@ -186,37 +172,22 @@ class DegradedModeTest {
 
   /** {@code grpc_server_started_total} minus {@code grpc_server_handled_total} for LeaseKeepAlive, at the member. */
   private static long openKeepAliveStreams(EtcdMember member) throws Exception {
-    HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-      URI.create(member.clientUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-    return sum(metrics.body(), "grpc_server_started_total") - sum(metrics.body(), "grpc_server_handled_total");
-  }
-
-  private static long sum(String metrics, String name) {
-    return metrics.lines()
-      .filter(line -> line.startsWith(name + "{") && line.contains("grpc_method=\"LeaseKeepAlive\""))
-      .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-      .sum();
+    return MemberMetrics.of(member).openKeepAliveStreams();
   }
 
   private static Reason reason(Throwable error) {
     return error instanceof EtcdDiscoveryException ? ((EtcdDiscoveryException) error).reason() : null;
   }
 
-  private FaultProxy proxy() throws Exception {
-    FaultProxy proxy = new FaultProxy(etcd.cluster().member(0).clientPort());
-    resources.add(proxy);
-    return proxy;
+  private static FaultProxy proxy() throws Exception {
+    return etcd.proxy(etcd.cluster().member(0));
   }
 
-  private ServiceDiscovery discovery(Vertx vertx, FaultProxy proxy, int maxPendingWrites) {
-    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix())
-      .put("endpoints", new JsonArray().add(proxy.url()))
-      .put("ttl", TTL)
-      .put("requestTimeout", REQUEST_TIMEOUT)
-      .put("maxPendingWrites", maxPendingWrites);
+  private static ServiceDiscovery discovery(Vertx vertx, FaultProxy proxy, int maxPendingWrites) {
+    JsonObject config = etcd.config(List.of(proxy.url())).put("maxPendingWrites", maxPendingWrites);
     ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
       .setBackendConfiguration(config));
-    resources.add(discovery::close);
+    etcd.closeAfterTest(discovery::close);
     return discovery;
   }
 

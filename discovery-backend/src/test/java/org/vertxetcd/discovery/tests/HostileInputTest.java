@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -7,15 +7,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.servicediscovery.Record;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.EtcdBackendService;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.LogCapture;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -40,25 +40,21 @@ import static org.vertxetcd.discovery.support.TestSupport.backend;
 class HostileInputTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
+  private String prefix;
   private Vertx writerVertx;
 
   @BeforeEach
   void startWriterNode() {
-    writerVertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void stopWriterNode() {
-    await(writerVertx.close());
+    prefix = etcd.prefix();
+    writerVertx = etcd.vertx();
   }
 
   @Test
   void garbageNeitherCrashesNorEntersTheViewAndEachBadKeyIsReportedOnce(Vertx vertx) throws Exception {
-    String prefix = EtcdExtension.newPrefix();
-    EtcdBackendService reader = backend(vertx, BackendConfig.forCluster(etcd, prefix));
-    EtcdBackendService writer = backend(writerVertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService reader = etcd.backend(vertx);
+    EtcdBackendService writer = etcd.backend(writerVertx);
     await(reader.getRecords());
     Map<String, String> garbage = Map.of(
       prefix + "/svc/not-json", "{{{ not json",
@@ -90,7 +86,7 @@ class HostileInputTest {
       List<String> badKeys = new ArrayList<>(garbage.keySet());
       badKeys.add(prefix + "/svc/huge");
       badKeys.add(prefix + "/svc/\\xff\\xfex");
-      await().atMost(Duration.ofSeconds(5)).until(() -> logs.lines("Ignoring key").size() >= 2 * badKeys.size());
+      await().atMost(etcd.delivery()).until(() -> logs.lines("Ignoring key").size() >= 2 * badKeys.size());
       List<String> reports = logs.lines("Ignoring key");
       for (String key : badKeys) {
         String shown = key.replace("\u0001", "\\x01").replace("\t", "\\x09");
@@ -99,19 +95,18 @@ class HostileInputTest {
       }
       assertTrue(reports.stream().noneMatch(line -> line.contains("xxxxxxxxxx")), "values are never logged");
     }
-    assertTrue(EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, prefix)).health().healthy());
+    assertTrue(EtcdRegistry.create(vertx, etcd.config()).health().healthy());
   }
 
   @Test
   void namesWithSlashesSpacesUnicodeAndPercentRoundTripThroughTheKeys(Vertx vertx) {
-    String prefix = EtcdExtension.newPrefix();
-    EtcdBackendService writer = backend(writerVertx, BackendConfig.forCluster(etcd, prefix));
-    EtcdBackendService reader = backend(vertx, BackendConfig.forCluster(etcd, prefix));
+    EtcdBackendService writer = etcd.backend(writerVertx);
+    EtcdBackendService reader = etcd.backend(vertx);
     List<String> names = List.of("orders/v2", "my service", "ünïcødé 服务", "100%", "a%2Fb", "plus+sign", "😀");
     for (String name : names) {
       await(writer.store(new Record().setName(name).setMetadata(new JsonObject().put("name", name))));
     }
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Set.copyOf(names),
+    await().atMost(etcd.delivery()).untilAsserted(() -> assertEquals(Set.copyOf(names),
       await(reader.getRecords()).stream().map(Record::getName).collect(Collectors.toSet())));
     String keys = etcd.etcdctl("get", "--prefix", prefix + "/", "--keys-only");
     assertTrue(keys.contains(prefix + "/orders%2Fv2/"), keys);

@@ -1,18 +1,16 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.Invariants;
+import org.vertxetcd.discovery.support.LookupProbe;
 import org.vertxetcd.discovery.support.TestNode;
 import org.vertxetcd.discovery.support.Workload;
 import org.vertxetcd.launcher.EtcdCluster;
-import org.vertxetcd.launcher.EtcdExtension;
 import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.launcher.FaultProxy;
 
@@ -23,7 +21,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
@@ -38,8 +35,12 @@ class ChaosTest {
   private static final long SECONDS = Long.getLong("chaos.seconds", 60);
   private static final long SEED = Long.getLong("chaos.seed", System.nanoTime());
 
+  private static final long REQUEST_TIMEOUT = 2_000;
+
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(3, builder -> builder.raftTimings(50, 500));
+  static DiscoveryExtension etcd = DiscoveryExtension.members(3, builder -> builder.partitionable()
+      .raftTimings(50, 500))
+    .withConfig(new JsonObject().put("ttl", TTL).put("requestTimeout", REQUEST_TIMEOUT));
 
   private final List<TestNode> nodes = new ArrayList<>();
   private final List<FaultProxy> proxies = new ArrayList<>();
@@ -53,46 +54,46 @@ class ChaosTest {
     void heal() throws Exception;
   }
 
-  @AfterEach
-  void tearDown() {
-    nodes.forEach(TestNode::close);
-    proxies.forEach(FaultProxy::close);
-  }
-
   @Test
   void randomFaultsThenInvariants() throws Exception {
     System.out.printf("chaos: %d s, seed %d%n", SECONDS, SEED);
     Random random = new Random(SEED);
     EtcdCluster cluster = etcd.cluster();
-    String prefix = EtcdExtension.newPrefix();
+    String prefix = etcd.prefix();
     List<String> proxied = new ArrayList<>();
     for (EtcdMember member : cluster.members()) {
-      FaultProxy proxy = new FaultProxy(member.clientPort());
+      FaultProxy proxy = etcd.proxy(member);
       proxies.add(proxy);
       proxied.add(proxy.url());
     }
-    TestNode direct = node("direct-writer", prefix, cluster.endpoints());
-    TestNode isolated = node("proxied-writer", prefix, proxied);
-    TestNode watcher = node("watcher", prefix, cluster.endpoints());
+    TestNode direct = node("direct-writer", cluster.endpoints());
+    TestNode isolated = node("proxied-writer", proxied);
+    TestNode watcher = node("watcher", cluster.endpoints());
     List<Workload> workloads = List.of(Workload.start(direct, 2), Workload.start(isolated, 2));
     List<Fault> faults = faults(cluster, direct, isolated);
 
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
-    int injected = 0;
     while (System.nanoTime() < end) {
       Fault fault = faults.get(random.nextInt(faults.size()));
       Duration hold = Duration.ofMillis(500 + random.nextInt((TTL + 2) * 1000));
       System.out.printf("chaos: %s for %d ms%n", fault.name(), hold.toMillis());
-      fault.inject(random);
-      injected++;
-      // While the fault lasts, every node keeps answering lookups from its view.
-      await().during(hold).atMost(hold.plusSeconds(10)).until(() -> nodes.stream().allMatch(node ->
-        await(node.discovery().getRecords(record -> true, true)) != null));
-      fault.heal();
-      cluster.awaitHealthy(Duration.ofSeconds(30));
+      List<LookupProbe<TestNode.ViewAnswer>> probes = nodes.stream()
+        .map(node -> node.lookupProbe(etcd.lookupBound())).toList();
+      try {
+        fault.inject(random);
+        // While the fault lasts, every lookup on every node answers from its view, well before a call that waits
+        // for etcd would time out.
+        await().during(hold).atMost(hold.plusSeconds(10)).untilAsserted(() ->
+          probes.forEach(probe -> probe.result().assertNoViolation()));
+        fault.heal();
+        cluster.awaitHealthy(Duration.ofSeconds(30));
+      } finally {
+        probes.forEach(LookupProbe::close);
+      }
+      probes.forEach(probe -> probe.result().assertNoViolation());
+      System.out.println("chaos: " + probes.stream().map(LookupProbe::result).toList());
     }
     workloads.forEach(workload -> System.out.println("chaos: " + workload.stop()));
-    assertTrue(injected > 0);
     try (EtcdHistory history = new EtcdHistory(cluster.endpoints())) {
       Invariants.check(history, prefix, nodes);
     }
@@ -143,6 +144,8 @@ class ChaosTest {
         restart.run();
         stopped.clear();
       }),
+      fault("isolate a member from its peers", random -> cluster.member(random.nextInt(3)).isolate(),
+        () -> cluster.members().forEach(EtcdMember::reconnect)),
       fault("cut the proxied writer off", random -> proxies.forEach(FaultProxy::cut),
         () -> proxies.forEach(FaultProxy::heal)),
       fault("revoke a writer's lease", random -> {
@@ -192,10 +195,8 @@ class ChaosTest {
     void run() throws Exception;
   }
 
-  private TestNode node(String name, String prefix, List<String> endpoints) {
-    JsonObject config = BackendConfig.forCluster(etcd, prefix).put("endpoints", new JsonArray(endpoints)).put("ttl", TTL)
-      .put("requestTimeout", 2000);
-    TestNode node = TestNode.start(name, config);
+  private TestNode node(String name, List<String> endpoints) {
+    TestNode node = etcd.node(name, etcd.config(endpoints));
     nodes.add(node);
     return node;
   }

@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -18,8 +18,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.EtcdAddressResolver;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdBackendService;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdImportOptions;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.ServiceAddress;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,14 +62,12 @@ class InteropTest {
   private static final Pattern GRANTED = Pattern.compile("lease ([0-9a-f]+) granted");
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
-  private String prefix;
   private String foreign;
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
     foreign = "/interop-" + UUID.randomUUID();
   }
 
@@ -85,7 +91,7 @@ class InteropTest {
     String lease = grantLease(2);
     etcd.etcdctl("put", "--lease=" + lease, services + "/greeter/10.0.0.2:8080", "10.0.0.2:8080");
     etcd.etcdctl("put", services + "/greeter/broken", "not an address");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 1);
+    await().atMost(etcd.delivery()).until(() -> events.size() >= 1);
     assertEquals(RegistryEventType.JOIN, events.get(0).type());
     assertFalse(events.get(0).local());
     assertEquals("10.0.0.2", events.get(0).record().getLocation().getString("host"));
@@ -119,7 +125,7 @@ class InteropTest {
     etcd.etcdctl("put", target + "/1.2.3.4:50051", "{\"Op\":0,\"Addr\":\"1.2.3.4:50051\",\"Metadata\":{\"zone\":\"eu\"}}");
     etcd.etcdctl("put", target + "/e2", "{\"Addr\":\"[::1]:50052\",\"Metadata\":null}");
     etcd.etcdctl("put", target + "/e3", "{\"Op\":1,\"Addr\":\"1.2.3.5:50051\"}");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 2);
+    await().atMost(etcd.delivery()).until(() -> events.size() >= 2);
 
     Map<String, Record> byKey = await(registry.lookup("my-service")).stream()
       .collect(Collectors.toMap(Record::getRegistration, record -> record));
@@ -133,7 +139,7 @@ class InteropTest {
       new JsonObject().put("zone", "eu")))), "metadata filters apply to imported records");
 
     etcd.etcdctl("del", target + "/e2");
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.size() >= 3);
+    await().atMost(etcd.delivery()).until(() -> events.size() >= 3);
     assertEquals(RegistryEventType.LEAVE, events.get(2).type());
     assertEquals(target + "/e2", events.get(2).registration());
   }
@@ -141,14 +147,14 @@ class InteropTest {
   @Test
   void thisNodesRecordsAreExportedForGrpcResolversUnderItsLease(Vertx vertx) {
     String exportPrefix = foreign.substring(1) + "/grpc";
-    EtcdRegistry registry = EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, prefix).put("grpcExportPrefix", exportPrefix));
+    EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config().put("grpcExportPrefix", exportPrefix));
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     // Stored as ServiceDiscovery.publish stores it: UP.
     Record record = await(backend.store(HttpEndpoint.createRecord("greeter", "127.0.0.1", 8080, "/",
       new JsonObject().put("zone", "eu")).setStatus(Status.UP)));
     String key = exportPrefix + "/greeter/" + record.getRegistration();
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> exported(key) != null);
+    await().atMost(etcd.delivery()).until(() -> exported(key) != null);
     JsonObject exported = exported(key);
     assertEquals(new JsonObject().put("Op", 0).put("Addr", "127.0.0.1:8080").put("Metadata",
       new JsonObject().put("zone", "eu")), new JsonObject(exported.getString("value")));
@@ -156,9 +162,9 @@ class InteropTest {
 
     // Out of service: gRPC clients must not pick it; back up: exported again.
     await(backend.update(record.setStatus(Status.OUT_OF_SERVICE)));
-    await().atMost(Duration.ofSeconds(5)).until(() -> exported(key) == null);
+    await().atMost(etcd.delivery()).until(() -> exported(key) == null);
     await(backend.update(record.setStatus(Status.UP)));
-    await().atMost(Duration.ofSeconds(5)).until(() -> exported(key) != null);
+    await().atMost(etcd.delivery()).until(() -> exported(key) != null);
 
     // The lease revoked from outside: the record is registered again under a new lease, and so is its export.
     long firstLease = registry.health().leaseId();
@@ -170,11 +176,11 @@ class InteropTest {
     });
 
     await(backend.remove(record.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> exported(key) == null);
+    await().atMost(etcd.delivery()).until(() -> exported(key) == null);
     Record other = await(backend.store(HttpEndpoint.createRecord("greeter", "127.0.0.1", 8081, "/")
       .setStatus(Status.UP)));
     String otherKey = exportPrefix + "/greeter/" + other.getRegistration();
-    await().atMost(Duration.ofSeconds(5)).until(() -> exported(otherKey) != null);
+    await().atMost(etcd.delivery()).until(() -> exported(otherKey) != null);
     await(vertx.close());
     assertEquals(null, exported(otherKey), "closing Vert.x revokes the lease: the export leaves with the record");
   }
@@ -214,7 +220,7 @@ class InteropTest {
   }
 
   private EtcdBackendOptions withImport(EtcdImportOptions imported) {
-    return new EtcdBackendOptions(BackendConfig.forCluster(etcd, prefix)).addImport(imported);
+    return etcd.options().addImport(imported);
   }
 
   /** @return the key's value and lease as etcd holds them, {@code null} when the key does not exist */

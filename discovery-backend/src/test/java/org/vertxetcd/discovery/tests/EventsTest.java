@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -6,17 +6,18 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
-import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.servicediscovery.Status;
 import io.vertx.test.fakecluster.FakeClusterManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.RegistrySubscription;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EventRecorder;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,20 +43,7 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class EventsTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
-
-  private final List<Vertx> nodes = new ArrayList<>();
-  private String prefix;
-
-  @BeforeEach
-  void setUp() {
-    prefix = EtcdExtension.newPrefix();
-  }
-
-  @AfterEach
-  void tearDown() {
-    nodes.forEach(node -> await(node.close()));
-  }
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1).withConfig(new JsonObject().put("ttl", 10));
 
   @Test
   void joinUpdateAndLeaveCarryTheRecordItsRevisionAndWhoMadeIt() {
@@ -72,7 +60,7 @@ class EventsTest {
     await(discovery.update(record.setStatus(Status.OUT_OF_SERVICE)));
     await(discovery.unpublish(record.getRegistration()));
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> remote.events().size() == 3 && local.events().size() == 3);
+    await().atMost(etcd.delivery()).until(() -> remote.events().size() == 3 && local.events().size() == 3);
     List<RegistryEvent> events = remote.events();
     assertEquals(List.of(RegistryEventType.JOIN, RegistryEventType.UPDATE, RegistryEventType.LEAVE),
       events.stream().map(RegistryEvent::type).collect(Collectors.toList()));
@@ -107,11 +95,11 @@ class EventsTest {
     EventRecorder events = EventRecorder.listen(reader, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
     discovery(reader);
     Record record = await(discovery(node()).publish(new Record().setName("svc")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 1);
+    await().atMost(etcd.delivery()).until(() -> events.events().size() == 1);
 
-    etcd.etcdctl("del", prefix + "/svc/" + record.getRegistration());
+    etcd.etcdctl("del", etcd.prefix() + "/svc/" + record.getRegistration());
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 2);
+    await().atMost(etcd.delivery()).until(() -> events.events().size() == 2);
     RegistryEvent leave = events.events().get(1);
     assertEquals(RegistryEventType.LEAVE, leave.type());
     assertEquals(record.getRegistration(), leave.registration());
@@ -125,27 +113,27 @@ class EventsTest {
     }
     Vertx late = node();
     EventRecorder events = EventRecorder.listen(late, EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS);
-    EtcdRegistry registry = EtcdRegistry.create(late, config());
+    EtcdRegistry registry = EtcdRegistry.create(late, etcd.config());
     List<RegistryEvent> received = new CopyOnWriteArrayList<>();
     RegistrySubscription subscription = await(registry.subscribe(received::add));
 
     assertEquals(5, subscription.snapshot().records().size());
     Record joined = await(writer.publish(new Record().setName("new")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == 1);
+    await().atMost(etcd.delivery()).until(() -> received.size() == 1);
     assertEquals(joined.getRegistration(), received.get(0).registration());
     assertTrue(received.get(0).revision() > subscription.snapshot().revision());
     assertEquals(1, events.events().size(), "existing records are not replayed as events");
 
     await(subscription.cancel());
     await(writer.publish(new Record().setName("after-cancel")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> events.events().size() == 2);
+    await().atMost(etcd.delivery()).until(() -> events.events().size() == 2);
     assertEquals(1, received.size(), "no delivery after cancel");
   }
 
   @Test
   void aSnapshotFollowedByItsEventsIsTheWholeHistoryWhileWritesGoOn() {
     ServiceDiscovery writer = discovery(node());
-    EtcdRegistry registry = EtcdRegistry.create(node(), config());
+    EtcdRegistry registry = EtcdRegistry.create(node(), etcd.config());
     await(registry.snapshot());
     List<Future<Record>> before = new ArrayList<>();
     List<Future<Record>> during = new ArrayList<>();
@@ -185,8 +173,8 @@ class EventsTest {
     Record record = await(writer.publish(new Record().setName("svc").setMetadata(new JsonObject().put("k", "v"))));
     await(writer.update(record.setStatus(Status.OUT_OF_SERVICE)));
     await(writer.unpublish(record.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> readerEvents.events().size() == 3);
-    await().atMost(Duration.ofSeconds(5)).until(() -> readerAnnouncements.messages().size() == 3);
+    await().atMost(etcd.delivery()).until(() -> readerEvents.events().size() == 3);
+    await().atMost(etcd.delivery()).until(() -> readerAnnouncements.messages().size() == 3);
 
     List<JsonObject> remote = readerAnnouncements.messages();
     assertEquals(List.of("UP", "OUT_OF_SERVICE", "DOWN"), remote.stream().map(json -> json.getString("status"))
@@ -211,7 +199,7 @@ class EventsTest {
       await(writer.publish(new Record().setName("svc")));
     }
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> firstEvents.events().size() >= 10
+    await().atMost(etcd.delivery()).until(() -> firstEvents.events().size() >= 10
       && secondEvents.events().size() >= 10);
     // Let any duplicate a cluster-wide publish would cause arrive before counting.
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() ->
@@ -220,28 +208,17 @@ class EventsTest {
     secondEvents.assertInRevisionOrderWithoutDuplicates();
   }
 
-  private Vertx node() {
-    Vertx vertx = Vertx.vertx();
-    nodes.add(vertx);
-    return vertx;
+  private static Vertx node() {
+    return etcd.vertx();
   }
 
-  private Vertx clusteredNode() {
-    Vertx vertx = await(Vertx.builder().with(new VertxOptions()).withClusterManager(new FakeClusterManager())
-      .buildClustered());
-    nodes.add(vertx);
-    return vertx;
-  }
-
-  private JsonObject config() {
-    return BackendConfig.forCluster(etcd, prefix).put("ttl", 10);
+  private static Vertx clusteredNode() {
+    return etcd.closeAfterTest(await(Vertx.builder().with(new VertxOptions())
+      .withClusterManager(new FakeClusterManager()).buildClustered()));
   }
 
   /** A discovery whose registry has synced: changes after this are events, not part of the initial view. */
-  private ServiceDiscovery discovery(Vertx vertx) {
-    ServiceDiscovery discovery = ServiceDiscovery.create(vertx,
-      new ServiceDiscoveryOptions().setBackendConfiguration(config()));
-    await(discovery.getRecords(record -> true, true));
-    return discovery;
+  private static ServiceDiscovery discovery(Vertx vertx) {
+    return etcd.discovery(vertx);
   }
 }

@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -8,9 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.EtcdBackendService;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryHealth;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EventRecorder;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -33,14 +35,14 @@ import static org.vertxetcd.discovery.support.TestSupport.backend;
 class HealthTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   @Test
   void aSyncedNodeIsHealthyAndItsLeaseAppearsWithItsFirstRecord(Vertx vertx) {
-    EtcdRegistry registry = EtcdRegistry.create(vertx, BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()));
+    EtcdRegistry registry = EtcdRegistry.create(vertx, etcd.config());
     EtcdBackendService backend = backend(vertx, registry.options().toJson());
     await(registry.snapshot());
-    await().atMost(Duration.ofSeconds(5)).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
+    await().atMost(etcd.delivery()).until(() -> registry.health().view() == RegistryHealth.ViewState.FRESH);
     RegistryHealth before = registry.health();
     assertTrue(before.healthy(), before.toString());
     assertEquals(RegistryHealth.LeaseState.NONE, before.lease(), "nothing registered, no lease needed");
@@ -62,7 +64,7 @@ class HealthTest {
   @Test
   void aNodeThatCannotReachEtcdIsUnhealthyAndSaysWhy(Vertx vertx) {
     EtcdRegistry registry = EtcdRegistry.create(vertx, new JsonObject().put("endpoints", "http://127.0.0.1:1")
-      .put("prefix", EtcdExtension.newPrefix()));
+      .put("prefix", etcd.prefix()));
     await().atMost(Duration.ofSeconds(10)).until(() -> registry.health().lastError() != null);
     RegistryHealth health = registry.health();
     assertFalse(health.healthy());
@@ -72,7 +74,7 @@ class HealthTest {
 
   @Test
   void stateChangesArePublishedWithTheirReasonAndTheNewState(Vertx vertx) {
-    JsonObject config = BackendConfig.forCluster(etcd, EtcdExtension.newPrefix()).put("stateAddress", "my.state");
+    JsonObject config = etcd.config().put("stateAddress", "my.state");
     EventRecorder states = EventRecorder.listen(vertx, "my.state");
     EtcdBackendService backend = backend(vertx, config);
     EtcdRegistry registry = EtcdRegistry.create(vertx, config);

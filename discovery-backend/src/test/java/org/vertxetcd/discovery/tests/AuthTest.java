@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -10,9 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdBackendService;
+import org.vertxetcd.discovery.EtcdDiscoveryException;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -39,7 +43,7 @@ class AuthTest {
   private static final long TIMEOUT = 2_000;
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1, builder -> builder.extraArguments("http",
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1, builder -> builder.extraArguments("http",
     "--auth-token-ttl=2"));
 
   @BeforeAll
@@ -93,18 +97,13 @@ class AuthTest {
     EtcdBackendService bob = backend(vertx, tenant("b", "secret-b", "/tenants/b"));
     Record bobs = await(bob.store(new Record().setName("billing")));
 
-    Vertx other = Vertx.vertx();
-    try {
-      EtcdBackendService alice = backend(other, tenant("a", "secret-a", "/tenants/b"));
-      EtcdDiscoveryException read = awaitFailure(alice.getRecords());
-      assertEquals(Reason.PERMISSION_DENIED, read.reason(), read.getMessage());
-      assertTrue(read.getMessage().contains("permission"), read.getMessage());
-      EtcdDiscoveryException write = awaitFailure(alice.store(new Record().setName("intruder")));
-      assertEquals(Reason.PERMISSION_DENIED, write.reason(), write.getMessage());
-      assertEquals(Reason.PERMISSION_DENIED, awaitFailure(alice.remove(bobs.getRegistration())).reason());
-    } finally {
-      await(other.close());
-    }
+    EtcdBackendService alice = backend(etcd.vertx(), tenant("a", "secret-a", "/tenants/b"));
+    EtcdDiscoveryException read = awaitFailure(alice.getRecords());
+    assertEquals(Reason.PERMISSION_DENIED, read.reason(), read.getMessage());
+    assertTrue(read.getMessage().contains("permission"), read.getMessage());
+    EtcdDiscoveryException write = awaitFailure(alice.store(new Record().setName("intruder")));
+    assertEquals(Reason.PERMISSION_DENIED, write.reason(), write.getMessage());
+    assertEquals(Reason.PERMISSION_DENIED, awaitFailure(alice.remove(bobs.getRegistration())).reason());
     List<String> keys = etcd.etcdctl("get", "--prefix", "/tenants/b/", "--keys-only", ROOT).lines()
       .filter(line -> !line.isBlank()).collect(Collectors.toList());
     assertEquals(List.of("/tenants/b/billing/" + bobs.getRegistration()), keys, "tenant b's records are untouched");
@@ -146,7 +145,7 @@ class AuthTest {
   }
 
   private static JsonObject tenant(String tenant, String password, String prefix) {
-    return BackendConfig.forCluster(etcd, prefix).put("user", "user-" + tenant).put("password", password)
+    return etcd.config().put("prefix", prefix).put("user", "user-" + tenant).put("password", password)
       .put("requestTimeout", TIMEOUT);
   }
 

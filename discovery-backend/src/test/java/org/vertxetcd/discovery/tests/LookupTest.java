@@ -1,16 +1,18 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.Status;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.EtcdRegistry;
+import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
+import org.vertxetcd.discovery.RegistrySubscription;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.TestNode;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -32,22 +34,15 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class LookupTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private TestNode writer;
   private TestNode reader;
 
   @BeforeEach
   void startNodes() {
-    String prefix = EtcdExtension.newPrefix();
-    writer = TestNode.start("writer", BackendConfig.forCluster(etcd, prefix));
-    reader = TestNode.start("reader", BackendConfig.forCluster(etcd, prefix));
-  }
-
-  @AfterEach
-  void stopNodes() {
-    writer.close();
-    reader.close();
+    writer = etcd.node("writer");
+    reader = etcd.node("reader");
   }
 
   @Test
@@ -72,10 +67,10 @@ class LookupTest {
       ids(await(registry.lookup("greeter", zone("eu")))), "the same answer as ServiceDiscovery.getRecords");
 
     // Another node, once its watch delivered the writes; then a removal.
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(ids(eu, euUpperCase, us), ids(await(reader.registry().lookup("greeter")))));
     await(writer.unpublish(eu.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(ids(euUpperCase, us), ids(await(reader.registry().lookup("greeter")))));
 
     Record copy = await(reader.registry().lookup("greeter")).get(0);
@@ -91,7 +86,7 @@ class LookupTest {
     Record other = publish("other", Status.UP, "eu");
     // The reader follows the writer through its watch: subscribe once it has all three, so that the snapshots hold
     // them and no JOIN of theirs arrives as an event.
-    await().atMost(Duration.ofSeconds(5)).until(() -> ids(await(reader.registry().snapshot()).records())
+    await().atMost(etcd.delivery()).until(() -> ids(await(reader.registry().snapshot()).records())
       .equals(ids(first, second, other)));
     List<RegistryEvent> received = new CopyOnWriteArrayList<>();
     List<RegistryEvent> everything = new CopyOnWriteArrayList<>();
@@ -103,7 +98,7 @@ class LookupTest {
     publish("other", Status.UP, "us");
     Record third = publish("greeter", Status.UP, "eu");
     await(writer.unpublish(second.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).until(() -> everything.size() == 4);
+    await().atMost(etcd.delivery()).until(() -> everything.size() == 4);
 
     assertEquals(List.of(RegistryEventType.UPDATE, RegistryEventType.JOIN, RegistryEventType.LEAVE),
       received.stream().map(RegistryEvent::type).collect(Collectors.toList()));
@@ -115,7 +110,7 @@ class LookupTest {
 
     await(subscription.cancel());
     publish("greeter", Status.UP, "eu");
-    await().atMost(Duration.ofSeconds(5)).until(() -> everything.size() == 5);
+    await().atMost(etcd.delivery()).until(() -> everything.size() == 5);
     assertEquals(3, received.size(), "no delivery after cancel");
   }
 

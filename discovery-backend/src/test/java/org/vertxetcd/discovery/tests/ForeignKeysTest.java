@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.EtcdBackendService;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -31,13 +31,13 @@ import static org.vertxetcd.discovery.support.TestSupport.backend;
 class ForeignKeysTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private String prefix;
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
+    prefix = etcd.prefix();
   }
 
   @Test
@@ -47,7 +47,7 @@ class ForeignKeysTest {
       "{\"name\":\"my service\",\"status\":\"UP\",\"type\":\"http-endpoint\","
         + "\"location\":{\"host\":\"10.1.2.3\",\"port\":80},\"metadata\":{\"owner\":\"ops\"}}");
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    await().atMost(etcd.delivery()).untilAsserted(() -> {
       Record record = await(backend.getRecord("by-hand-1"));
       assertEquals("my service", record.getName());
       assertEquals("by-hand-1", record.getRegistration(), "the registration comes from the key");
@@ -66,15 +66,15 @@ class ForeignKeysTest {
 
     writeGarbage("after");
     etcd.etcdctl("put", prefix + "/svc/valid-after", "{\"name\":\"svc\"}");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(List.of("valid-after", "valid-before"), registrations(backend)));
 
     // A valid record overwritten with garbage leaves the view; fixed again, it comes back.
     etcd.etcdctl("put", prefix + "/svc/valid-after", "garbage");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(List.of("valid-before"), registrations(backend)));
     etcd.etcdctl("put", prefix + "/svc/valid-after", "{\"name\":\"svc\"}");
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(List.of("valid-after", "valid-before"), registrations(backend)));
   }
 
@@ -91,7 +91,7 @@ class ForeignKeysTest {
   }
 
   private EtcdBackendService start(Vertx vertx) {
-    return backend(vertx, BackendConfig.forCluster(etcd, prefix));
+    return etcd.backend(vertx);
   }
 
   private static List<String> registrations(EtcdBackendService backend) {

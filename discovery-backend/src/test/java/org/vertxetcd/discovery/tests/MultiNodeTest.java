@@ -1,16 +1,15 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.Record;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
+import org.vertxetcd.discovery.EtcdBackendService;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.NodeProcess;
-import org.vertxetcd.launcher.EtcdExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -28,30 +27,20 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class MultiNodeTest {
 
-  @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  private static final int TTL = 10;
 
-  private String prefix;
+  @RegisterExtension
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1).withConfig(new JsonObject().put("ttl", TTL));
+
   private Vertx vertxA;
-  private Vertx vertxB;
   private EtcdBackendService nodeA;
   private EtcdBackendService nodeB;
 
   @BeforeEach
   void setUp() {
-    prefix = EtcdExtension.newPrefix();
-    vertxA = Vertx.vertx();
-    vertxB = Vertx.vertx();
-    nodeA = new EtcdBackendService();
-    nodeA.init(vertxA, BackendConfig.forCluster(etcd, prefix).put("ttl", 10));
-    nodeB = new EtcdBackendService();
-    nodeB.init(vertxB, BackendConfig.forCluster(etcd, prefix).put("ttl", 10));
-  }
-
-  @AfterEach
-  void tearDown() {
-    await(vertxA.close());
-    await(vertxB.close());
+    vertxA = etcd.vertx();
+    nodeA = etcd.backend(vertxA);
+    nodeB = etcd.backend(etcd.vertx());
   }
 
   @Test
@@ -59,18 +48,18 @@ class MultiNodeTest {
     Record fromA = await(nodeA.store(new Record().setName("a").setMetadata(new JsonObject().put("by", "A"))));
     Record fromB = await(nodeB.store(new Record().setName("b")));
 
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+    await().atMost(etcd.delivery()).untilAsserted(() -> {
       assertEquals("A", await(nodeB.getRecord(fromA.getRegistration())).getMetadata().getString("by"));
       assertEquals("b", await(nodeA.getRecord(fromB.getRegistration())).getName());
     });
 
     fromA.getMetadata().put("by", "A, updated");
     await(nodeA.update(fromA));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals("A, updated", await(nodeB.getRecord(fromA.getRegistration())).getMetadata().getString("by")));
 
     await(nodeB.remove(fromA.getRegistration()));
-    await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+    await().atMost(etcd.delivery()).untilAsserted(() ->
       assertEquals(Set.of("b"), names(nodeA)));
   }
 
@@ -80,29 +69,31 @@ class MultiNodeTest {
       await(nodeA.store(new Record().setName("a")));
     }
     await(nodeB.store(new Record().setName("b")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> names(nodeB).contains("a"));
+    await().atMost(etcd.delivery()).until(() -> names(nodeB).contains("a"));
 
     await(vertxA.close());
 
-    // The TTL is 10 s: leaving within 1 s means the lease was revoked, not left to expire.
-    await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertEquals(Set.of("b"), names(nodeB)));
+    // A lease cannot expire before two thirds of its TTL after the last keep-alive: leaving within half the TTL
+    // means the close revoked it.
+    await().atMost(Duration.ofSeconds(TTL).dividedBy(2)).untilAsserted(() -> assertEquals(Set.of("b"), names(nodeB)));
   }
 
   @Test
   void aKilledNodeProcessLeavesWithinTheTtl() throws Exception {
     int ttl = 3;
-    try (NodeProcess node = NodeProcess.start("node-1", BackendConfig.forCluster(etcd, prefix).put("ttl", ttl))) {
-      List<String> registrations = node.publish("svc", 2);
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
-        await(nodeB.getRecords()).stream().map(Record::getRegistration).collect(Collectors.toSet())));
+    NodeProcess node = etcd.process("node-1", etcd.config().put("ttl", ttl));
+    List<String> registrations = node.publish("svc", 2);
+    await().atMost(etcd.delivery()).untilAsserted(() -> assertEquals(Set.copyOf(registrations),
+      await(nodeB.getRecords()).stream().map(Record::getRegistration).collect(Collectors.toSet())));
 
-      node.kill();
-      long killedAt = System.nanoTime();
+    node.kill();
+    long killedAt = System.nanoTime();
 
-      await().atMost(Duration.ofSeconds(ttl + 2)).until(() -> await(nodeB.getRecords()).isEmpty());
-      long goneAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-      System.out.printf("records of the killed node left after %d ms (TTL %d s)%n", goneAfterMs, ttl);
-    }
+    // The lease expires at most a TTL after the last keep-alive before the kill; one keep-alive interval of slack.
+    await().atMost(Duration.ofSeconds(ttl).plus(Duration.ofSeconds(ttl).dividedBy(3)))
+      .until(() -> await(nodeB.getRecords()).isEmpty());
+    long goneAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+    System.out.printf("records of the killed node left after %d ms (TTL %d s)%n", goneAfterMs, ttl);
   }
 
   private static Set<String> names(EtcdBackendService node) {

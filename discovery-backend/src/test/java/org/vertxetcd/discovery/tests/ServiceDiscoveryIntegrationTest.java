@@ -1,4 +1,4 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -17,14 +17,12 @@ import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.servicediscovery.ServiceReference;
 import io.vertx.servicediscovery.Status;
 import io.vertx.servicediscovery.types.HttpEndpoint;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.support.BackendConfig;
-import org.vertxetcd.launcher.EtcdExtension;
+import org.vertxetcd.discovery.support.DiscoveryExtension;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,19 +41,13 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class ServiceDiscoveryIntegrationTest {
 
   @RegisterExtension
-  static EtcdExtension etcd = EtcdExtension.members(1);
+  static DiscoveryExtension etcd = DiscoveryExtension.members(1);
 
   private ServiceDiscovery discovery;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
-      .setBackendConfiguration(BackendConfig.forCluster(etcd, EtcdExtension.newPrefix())));
-  }
-
-  @AfterEach
-  void tearDown() {
-    discovery.close();
+    discovery = etcd.discovery(vertx);
   }
 
   @Test
@@ -104,8 +96,9 @@ class ServiceDiscoveryIntegrationTest {
   @Test
   void aVerticleUnpublishingInStopSucceedsWhileVertxCloses() {
     // Vert.x 5 closes the registry (a close hook) before it undeploys verticles, so stop() finds it closed.
-    String prefix = EtcdExtension.newPrefix();
-    Vertx node = Vertx.vertx();
+    String prefix = etcd.prefix();
+    JsonObject config = etcd.config();
+    Vertx node = etcd.vertx();
     AtomicReference<AsyncResult<Void>> unpublished = new AtomicReference<>();
     await(node.deployVerticle(new VerticleBase() {
       private ServiceDiscovery own;
@@ -114,7 +107,7 @@ class ServiceDiscoveryIntegrationTest {
       @Override
       public Future<?> start() {
         own = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
-          .setBackendConfiguration(BackendConfig.forCluster(etcd, prefix)));
+          .setBackendConfiguration(config));
         return own.publish(HttpEndpoint.createRecord("closing", "10.0.0.9", 8080, "/"))
           .onSuccess(published -> record = published);
       }

@@ -1,9 +1,11 @@
-package org.vertxetcd.discovery;
+package org.vertxetcd.discovery.tests;
 
 import io.vertx.servicediscovery.spi.ServiceDiscoveryBackend;
 import io.vertx.servicediscovery.spi.ServiceDiscoveryBackendTest;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.vertxetcd.discovery.EtcdBackendOptions;
+import org.vertxetcd.discovery.EtcdBackendService;
 import org.vertxetcd.launcher.EtcdCluster;
 import org.vertxetcd.launcher.EtcdExtension;
 
