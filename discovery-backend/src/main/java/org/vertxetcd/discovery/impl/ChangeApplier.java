@@ -133,6 +133,11 @@ public final class ChangeApplier {
         KeyLayout.ParsedKey parsed = change.parsed();
         RecordCache.Entry known = parsed == null ? null : cache.applied(parsed.registration());
         boolean otherName = known != null && !known.record().getName().equals(parsed.name());
+        if (known != null && !otherName && known.modRevision() == change.modRevision()) {
+          // Applied already: the view stopped inside this revision (it is applied a slice at a time), and the watch
+          // created again since sends all of it.
+          continue;
+        }
         if (parsed != null && !otherName) {
           apply(change, true);
         } else if (change.kind() == KeyChange.Kind.PUT) {
@@ -163,7 +168,7 @@ public final class ChangeApplier {
     CachedRecord record = change.record();
     if (record == null && change.kind() == KeyChange.Kind.PUT) {
       badKeys.report(change.displayKey(), change.problem());
-    } else {
+    } else if (badKeys.size() > 0) {
       badKeys.clear(change.displayKey());
     }
     RecordCache.Entry previous = cache.apply(registration,

@@ -62,12 +62,12 @@ public final class RecordCodec {
       throw new InvalidRecordException("the record's name '" + record.getName() + "' does not match its key's name '"
         + key.name() + "'");
     }
-    if (record.getRegistration() == null) {
-      record.setRegistration(key.registration());
-    } else if (!record.getRegistration().equals(key.registration())) {
+    if (record.getRegistration() != null && !record.getRegistration().equals(key.registration())) {
       throw new InvalidRecordException("the record's registration '" + record.getRegistration()
         + "' does not match its key");
     }
+    // The key's string: the cache's maps are keyed by it, so the record shares it instead of holding a copy.
+    record.setRegistration(key.registration());
     return record;
   }
 

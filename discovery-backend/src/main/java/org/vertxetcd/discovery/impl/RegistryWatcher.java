@@ -74,6 +74,13 @@ public final class RegistryWatcher {
   private static final long PROGRESS_CHECK_MS = 1_000;
   /** Watch responses with more changes than this are decoded on a worker, not on the registry's event loop. */
   private static final int DECODED_IN_PLACE = 32;
+  /** Changes applied at most in one task of the registry's event loop: lookups answered there wait no longer. */
+  private static final int SLICE = 1_000;
+  /**
+   * Slices of responses that may wait to be decoded and applied. Beyond, the view is far behind: the watch is created again
+   * from the applied revision, and etcd sends what was missed in batches of up to 1,000 revisions.
+   */
+  private static final int WAITING_RESPONSES = 1_000;
 
   private final ContextInternal context;
   private final EtcdConnection connection;
@@ -87,8 +94,8 @@ public final class RegistryWatcher {
   private long progressTimer = -1;
   /** When etcd last confirmed the view current: a list, the watch's creation, an event or a progress notification. */
   private volatile long confirmedNanos = System.nanoTime();
-  /** Responses being decoded on a worker: later ones queue behind them, so changes stay in revision order. */
-  private int decoding;
+  /** Decoded slices of responses, applied in the order they arrived: in revision order. */
+  private final ArrivalOrder<Slice> decoded;
   private boolean closed;
 
   /**
@@ -107,6 +114,8 @@ public final class RegistryWatcher {
     this.appliedRevision = appliedRevision;
     this.listener = listener;
     this.retries = new Retrier(context, Backoff.BACKGROUND, "the watch of " + format.root(), failures).schedule();
+    this.decoded = new ArrivalOrder<>(WAITING_RESPONSES, task -> context.runOnContext(v -> task.run()), this::apply,
+      error -> onBroken(generation, error));
   }
 
   /** Lists the prefix, then watches it; on the registry's context. */
@@ -187,7 +196,7 @@ public final class RegistryWatcher {
 
   /**
    * Runs on jetcd's thread, which also answers this client's keep-alives: nothing is decoded there. Small responses
-   * are decoded on the registry's context; large ones (a burst of changes) on a worker, in order.
+   * are decoded on the registry's context; large ones (a burst of changes) on workers, several at a time.
    */
   private void onResponse(long watchGeneration, WatchResponse response) {
     context.runOnContext(v -> received(watchGeneration, response));
@@ -208,19 +217,40 @@ public final class RegistryWatcher {
       // A progress notification: it confirms the view, its revision is not applied (see requestProgressWhenQuiet).
       return;
     }
-    if (decoding == 0 && events.size() <= DECODED_IN_PLACE) {
-      apply(watchGeneration, decodeEvents(events));
-      return;
-    }
-    decoding++;
-    context.executeBlocking(() -> decodeEvents(events), true).onComplete((changes, error) -> {
-      decoding--;
-      if (error != null) {
-        onBroken(watchGeneration, error);
-      } else {
-        apply(watchGeneration, changes);
+    for (int from = 0; from < events.size(); from += SLICE) {
+      int to = Math.min(events.size(), from + SLICE);
+      long last = revisionOf(events.get(to - 1));
+      boolean revisionGoesOn = to < events.size() && revisionOf(events.get(to)) == last;
+      if (!decoded.submit(slice(events.subList(from, to), revisionGoesOn ? last - 1 : last))) {
+        fellBehind();
+        return;
       }
-    });
+    }
+  }
+
+  private static long revisionOf(WatchEvent event) {
+    return event.getKeyValue().getModRevision();
+  }
+
+  /**
+   * Decodes part of a response, so that a burst of changes holds the registry's event loop a slice at a time.
+   *
+   * @param events  the slice's events
+   * @param reached the revision the view reaches with them: their last, or the one before when the next slice holds
+   *                more changes of that revision (a revoked lease deletes all its keys at one revision)
+   */
+  private Future<Slice> slice(List<WatchEvent> events, long reached) {
+    return events.size() <= DECODED_IN_PLACE
+      ? context.succeededFuture(new Slice(decodeEvents(events), reached))
+      : context.executeBlocking(() -> new Slice(decodeEvents(events), reached), false);
+  }
+
+  private void fellBehind() {
+    long from = appliedRevision.getAsLong() + 1;
+    LOG.info("The view of {} is {} slices of watch responses behind: watching again from revision {}, in larger batches",
+      format.root(), WAITING_RESPONSES, from);
+    stopWatcher();
+    watchFrom(from);
   }
 
   private List<KeyChange> decodeEvents(List<WatchEvent> events) {
@@ -233,11 +263,12 @@ public final class RegistryWatcher {
     return changes;
   }
 
-  private void apply(long watchGeneration, List<KeyChange> changes) {
-    if (watchGeneration != generation || closed) {
+  /** Applies one slice: {@link #decoded} hands them over in arrival order, for the current watch only. */
+  private void apply(Slice slice) {
+    if (closed) {
       return;
     }
-    listener.onChanges(changes, changes.get(changes.size() - 1).modRevision());
+    listener.onChanges(slice.changes, slice.revision);
   }
 
   private void onBroken(long watchGeneration, Throwable error) {
@@ -283,6 +314,7 @@ public final class RegistryWatcher {
 
   private void stopWatcher() {
     generation++;
+    decoded.clear();
     if (watcher != null) {
       Watch.Watcher stopping = watcher;
       watcher = null;
@@ -351,6 +383,10 @@ public final class RegistryWatcher {
   private static ByteSequence after(ByteSequence key) {
     byte[] bytes = key.getBytes();
     return ByteSequence.from(Arrays.copyOf(bytes, bytes.length + 1));
+  }
+
+  /** Decoded changes of a watch response, and the revision the view reaches once they are applied. */
+  private record Slice(List<KeyChange> changes, long revision) {
   }
 
   private static final class Snapshot {

@@ -10,6 +10,7 @@ import org.awaitility.Awaitility;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
+import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistryHealth;
 
 import java.time.Duration;
@@ -179,6 +180,14 @@ public final class TestNode implements AutoCloseable {
   /** @return the change events this node published since it started */
   public List<RegistryEvent> events() {
     return events.events();
+  }
+
+  /**
+   * @param type a change type
+   * @return how many events of that type this node published since it started
+   */
+  public long count(RegistryEventType type) {
+    return events.count(type);
   }
 
   /** @return the state changes this node published, as their {@code change} names */

@@ -65,8 +65,8 @@ class LookupLatencyTest {
       // Every record left once and joined again, on both nodes, as etcd holds them.
       await().atMost(WORK).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
         assertSameRecords(registrations, registrationsIn(etcd.prefix()), "etcd");
-        assertEquals(RECORDS, count(other, RegistryEventType.LEAVE), "LEAVEs on the other node");
-        assertEquals(2 * RECORDS, count(other, RegistryEventType.JOIN), "JOINs on the other node, before and after");
+        assertEquals(RECORDS, other.count(RegistryEventType.LEAVE), "LEAVEs on the other node");
+        assertEquals(2 * RECORDS, other.count(RegistryEventType.JOIN), "JOINs on the other node, before and after");
         assertSameRecords(registrations, viewOf(other), "the other node's view");
         assertSameRecords(registrations, viewOf(owner), "the owner's view");
       });
@@ -119,9 +119,5 @@ class LookupLatencyTest {
   private static Set<String> viewOf(TestNode node) {
     return await(node.discovery().getRecords(record -> true, true)).stream().map(Record::getRegistration)
       .collect(Collectors.toSet());
-  }
-
-  private static long count(TestNode node, RegistryEventType type) {
-    return node.events().stream().filter(event -> event.type() == type).count();
   }
 }
