@@ -141,13 +141,20 @@ public final class KeyLayout extends KeyFormat {
 
   /**
    * @param segment a percent-encoded key segment
-   * @return the name it encodes, or {@code null} when the segment is not a valid encoding
+   * @return the name it encodes, or {@code null} when the segment is not the encoding {@link #encodeName} gives: a
+   *     name has one key, so that a node whose view is scoped to that name (it watches the name's encoded prefix)
+   *     sees the same records as a node that watches everything
    */
   public static String decodeName(String segment) {
-    if (segment.indexOf('%') < 0) {
-      // Nothing encoded: the common case needs no decoding (the key as a whole is valid UTF-8 already).
+    if (segment.chars().allMatch(KeyLayout::isUnreserved)) {
+      // Nothing encoded: the common case needs no decoding.
       return segment;
     }
+    String name = decodePercents(segment);
+    return name != null && encodeName(name).equals(segment) ? name : null;
+  }
+
+  private static String decodePercents(String segment) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(segment.length());
     for (int i = 0; i < segment.length(); i++) {
       char c = segment.charAt(i);

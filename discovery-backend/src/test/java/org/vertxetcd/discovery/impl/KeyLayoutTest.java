@@ -34,7 +34,8 @@ class KeyLayoutTest {
   @ValueSource(strings = {"/vertx/discovery/only-name", "/vertx/discovery/a/b/c", "/vertx/discovery//r",
     "/vertx/discovery/name/", "/vertx/discoveryx/a/b", "/other/a/b", "/vertx/discovery/bad%zz/r",
     "/vertx/discovery/bad%C3/r", "/vertx/discovery/name/reg\u0001", "/vertx/discovery/name/reg 1",
-    "/vertx/discovery/name/reg\t1"})
+    "/vertx/discovery/name/reg\t1", "/vertx/discovery/grüße/r", "/vertx/discovery/with space/r",
+    "/vertx/discovery/greeter:v2/r", "/vertx/discovery/%67reeter/r", "/vertx/discovery/%c3%a9/r"})
   void keysOutsideTheLayoutAreRejected(String key) {
     assertNull(layout.parse(bytes(key)));
   }
