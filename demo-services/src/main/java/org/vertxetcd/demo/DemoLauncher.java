@@ -1,7 +1,6 @@
 package org.vertxetcd.demo;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.vertxetcd.launcher.EtcdCluster;
 
 import java.io.File;
@@ -57,9 +56,7 @@ public final class DemoLauncher {
     DemoVertx demo = DemoVertx.create();
     gatewayVertx = demo.vertx();
     GatewayVerticle gateway = new GatewayVerticle();
-    demo.deploy(gateway, new JsonObject()
-        .put("discovery", config.backendConfig())
-        .put("port", config.getInt(DemoConfig.PORT, 8080)))
+    demo.deploy(gateway, config.gatewayConfig())
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     String endpoints = String.join(",", config.endpoints());
     System.out.print(String.join(System.lineSeparator(), "",

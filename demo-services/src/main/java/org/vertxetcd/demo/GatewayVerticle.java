@@ -24,15 +24,16 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The demo's front door: {@code GET /api/hello?name=you} goes to the logical address of the greeter service, which
- * the etcd address resolver turns into the live greeters, round robin; a request that fails mid-way is tried again
- * on the next instance. {@code /} is a live dashboard of the registry, pushed by server-sent events from
+ * the etcd address resolver turns into the live greeters, round robin; with {@code retry} on, a request that fails
+ * mid-way is tried again on the next instance. The balancer is wrapped by the resolver's, so instances whose requests
+ * keep failing are ejected for a while (the backend's {@code outlierConsecutiveFailures} and related keys). {@code /} is a live dashboard of the registry, pushed by server-sent events from
  * {@code GET /api/events}; {@code GET /api/registry} gives the same as JSON, {@code GET /api/health} the registry's
  * health with the number of live instances and of browsers pushed to (and dropped for not reading). It also
  * serves {@code /health} and {@code /metrics} ({@link OperatorRoutes}).
  * <p>
  * The dashboard follows the registry through one subscription: a snapshot, then every change after it.
  * Configuration: {@code discovery} (the backend configuration), {@code port} (default 8080), {@code service} (the
- * service to balance over, default greeter).
+ * service to balance over, default greeter), {@code retry} (default true).
  */
 public class GatewayVerticle extends VerticleBase {
 
@@ -41,7 +42,9 @@ public class GatewayVerticle extends VerticleBase {
   private EtcdRegistry registry;
   private RegistryFeed feed;
   private ServiceAddress service;
+  private EtcdAddressResolver resolver;
   private HttpClient client;
+  private boolean retry;
   private int port;
 
   @Override
@@ -51,10 +54,12 @@ public class GatewayVerticle extends VerticleBase {
     service = ServiceAddress.of(config.getString("service", "greeter"));
     registry = EtcdRegistry.create(vertx, options);
     feed = new RegistryFeed(registry::health);
+    retry = config.getBoolean("retry", true);
+    resolver = EtcdAddressResolver.create(options);
     client = vertx.httpClientBuilder()
       .with(new HttpClientOptions().setConnectTimeout(ATTEMPT_TIMEOUT_MS))
-      .withAddressResolver(EtcdAddressResolver.create(options))
-      .withLoadBalancer(LoadBalancer.ROUND_ROBIN)
+      .withAddressResolver(resolver)
+      .withLoadBalancer(resolver.loadBalancer(LoadBalancer.ROUND_ROBIN))
       .build();
     vertx.eventBus().<JsonObject>localConsumer(options.getStateAddress(), message -> feed.onState(message.body()));
     vertx.setPeriodic(15_000, id -> feed.keepAlive());
@@ -76,6 +81,10 @@ public class GatewayVerticle extends VerticleBase {
 
   private void hello(RoutingContext ctx) {
     String uri = "/hello?name=" + URLEncoder.encode(ctx.request().getParam("name", "world"), StandardCharsets.UTF_8);
+    if (!retry) {
+      attempt(uri, 1, new JsonArray(), ctx);
+      return;
+    }
     // As many attempts as there are instances: round robin gives each retry to the next one.
     registry.lookup(service.name())
       .onSuccess(instances -> attempt(uri, Math.max(1, instances.size()), new JsonArray(), ctx))
