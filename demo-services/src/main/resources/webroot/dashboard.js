@@ -196,7 +196,7 @@
     facts.appendChild(leaseOf(registration));
     item.appendChild(facts);
 
-    item.appendChild(trafficOf(registration));
+    item.appendChild(trafficOf(registration, record));
 
     const chips = element('div', 'chips');
     Object.keys(metadata).sort().forEach(key => {
@@ -232,11 +232,13 @@
     return span;
   }
 
-  function trafficOf(registration) {
+  function trafficOf(registration, record) {
     const traffic = state.traffic[registration];
     const line = element('div', 'traffic');
     if (!traffic) {
-      line.textContent = 'no request from the gateway yet';
+      // The resolver reports the instances it may select: UP ones.
+      line.textContent = record.status === 'UP' ? 'no request from the gateway yet'
+        : 'the gateway sends it nothing while it is ' + record.status;
       return line;
     }
     line.dataset.requestsPerSecond = traffic.requestsPerSecond;
@@ -293,10 +295,11 @@
     const size = chartSize(card);
     const columns = state.series[name] || emptyColumns();
     const common = {width: size.width, height: size.height, legend: {live: false}, cursor: {show: false}};
-    // Clock times; with seconds while the history is shorter than a few minutes.
-    const time = {values: (chart, ticks) => ticks.map(tick => new Date(tick * 1000).toLocaleTimeString([],
-      chart.scales.x.max - chart.scales.x.min < 300 ? {hour: '2-digit', minute: '2-digit', second: '2-digit'}
-        : {hour: '2-digit', minute: '2-digit'}))};
+    // Clock times, 24 h, with seconds while the history is shorter than a few minutes; labels kept apart.
+    const time = {space: 80, values: (chart, ticks) => ticks.map(tick => new Date(tick * 1000).toLocaleTimeString([],
+      chart.scales.x.max - chart.scales.x.min < 300
+        ? {hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false}
+        : {hour: '2-digit', minute: '2-digit', hour12: false}))};
     const instances = new uPlot(Object.assign({}, common, {
       title: 'instances, last 15 min',
       scales: {y: {range: (chart, min, max) => [0, Math.max(1, max) + 1]}},
@@ -328,12 +331,13 @@
     return {time: [], up: [], outOfService: [], down: [], requestsPerSecond: [], p99Millis: []};
   }
 
+  // Copies: a chart draws what it is given, and only a new setData redraws it.
   function instanceData(columns) {
-    return [columns.time, columns.up, columns.outOfService, columns.down];
+    return [columns.time, columns.up, columns.outOfService, columns.down].map(column => column.slice());
   }
 
   function trafficData(columns) {
-    return [columns.time, columns.requestsPerSecond, columns.p99Millis];
+    return [columns.time, columns.requestsPerSecond, columns.p99Millis].map(column => column.slice());
   }
 
   function addPoints(points) {

@@ -61,6 +61,9 @@ public final class DemoLauncher {
     String endpoints = String.join(",", config.endpoints());
     System.out.print(String.join(System.lineSeparator(), "",
       "  Dashboard:  http://localhost:" + gateway.port() + "/",
+      "  Actions:    " + (AdminTokens.parse(config.get(DemoConfig.ADMIN_TOKEN, "")).enabled()
+        ? "unlocked by the admin token (paste its secret in the page)"
+        : "read-only (start with --admin-token name=secret to unlock them)"),
       "  Greeting:   curl 'http://localhost:" + gateway.port() + "/api/hello?name=you'",
       "  Health:     curl http://localhost:" + gateway.port() + "/health   (each greeter too, at the address it "
         + "printed)",

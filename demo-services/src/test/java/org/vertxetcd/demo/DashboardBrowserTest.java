@@ -190,8 +190,12 @@ class DashboardBrowserTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> "live".equals(text(browser, "#connection")));
       List<Record> published = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
-        published.add(await(discovery.publish(HttpEndpoint.createRecord("service-" + i % 4, "10.0.0." + i / 4,
-          8000 + i, "/").setMetadata(new JsonObject().put("zone", "zone-" + i % 3).put("weight", 1 + i % 3)))));
+        // Long host names and metadata, as real registries have: a narrow window must wrap or cut them.
+        published.add(await(discovery.publish(HttpEndpoint.createRecord("service-" + i % 4,
+          "replica-" + i + ".service-" + i % 4 + ".eu-west-1.compute.internal", 8000 + i, "/")
+          .setMetadata(new JsonObject().put("zone", "zone-" + i % 3).put("weight", 1 + i % 3)
+            .put("build", "registry.example.org/platform/service-" + i % 4 + ":2025.11.28-"
+              + "0a1b2c3d".repeat(4))))));
       }
       for (Record record : published.subList(0, 150)) {
         await(discovery.update(record.setStatus(Status.OUT_OF_SERVICE)));
@@ -237,10 +241,17 @@ class DashboardBrowserTest {
     int width = ((Number) browser.evaluate("document.documentElement.clientWidth")).intValue();
     assertEquals(width, ((Number) browser.evaluate("document.documentElement.scrollWidth")).intValue(),
       "no horizontal scrolling");
+    assertEquals(Boolean.TRUE, browser.evaluate("document.querySelector('aside').getBoundingClientRect().top >= "
+      + "document.getElementById('services-panel').getBoundingClientRect().bottom"), "one column: the cluster and the "
+      + "history below the services");
+    // Nothing sticks out of the window, nor out of its panel (a panel's content squeezed wider than the panel); a
+    // chip's value may be cut, with an ellipsis, inside the chip.
     JsonArray overflowing = (JsonArray) browser.evaluate("[...document.querySelectorAll('body *')]"
-      + ".filter(node => node.getClientRects().length && node.getBoundingClientRect().right > "
-      + "document.documentElement.clientWidth + 1"
-      + " && !node.closest('.chip'))"
+      + ".filter(node => node.getClientRects().length && !(node.parentElement && node.parentElement.closest('.chip')))"
+      + ".filter(node => { const right = node.getBoundingClientRect().right;"
+      + " const panel = node.closest('section, header');"
+      + " return right > document.documentElement.clientWidth + 1"
+      + " || (panel && panel !== node && right > panel.getBoundingClientRect().right + 1); })"
       + ".map(node => node.tagName + '.' + node.className + ' ' + Math.round(node.getBoundingClientRect().right))");
     assertEquals(List.of(), overflowing.getList(), "elements wider than a " + NARROW + " px window");
     if (screenshot != null) {
