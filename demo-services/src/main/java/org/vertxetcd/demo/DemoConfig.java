@@ -2,6 +2,7 @@ package org.vertxetcd.demo;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.vertxetcd.discovery.EtcdBackendOptions;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -28,9 +29,24 @@ public final class DemoConfig {
   static final String GREETERS = "greeters";
   static final String WORK_DIR = "work-dir";
   static final String FORMAT = "format";
+  static final String DRAIN_TIMEOUT = "drain-timeout";
+  static final String RETRY = "retry";
+  static final String OUTLIER_CONSECUTIVE_FAILURES = "outlier-consecutive-failures";
+  static final String OUTLIER_EJECTION_MILLIS = "outlier-ejection-millis";
+  static final String MAX_EJECTED_PERCENT = "max-ejected-percent";
+  static final String ZONE = "zone";
+  static final String WEIGHT = "weight";
+  static final String ADMIN_TOKEN = "admin-token";
+
+  /** The demo's drain timeout, in milliseconds: a stopping greeter serves this long while OUT_OF_SERVICE. */
+  static final int DEFAULT_DRAIN_TIMEOUT_MS = 2_000;
 
   private static final Set<String> OPTIONS = Set.of(ENDPOINTS, PREFIX, TTL, PORT, HOST, BIND, SERVICE, GREETERS,
-    WORK_DIR, FORMAT);
+    WORK_DIR, FORMAT, DRAIN_TIMEOUT, RETRY, OUTLIER_CONSECUTIVE_FAILURES, OUTLIER_EJECTION_MILLIS,
+    MAX_EJECTED_PERCENT, ZONE, WEIGHT, ADMIN_TOKEN);
+
+  /** Options no child process is given: the admin token is the gateway's alone, and a command line is public. */
+  private static final Set<String> SECRETS = Set.of(ADMIN_TOKEN);
 
   private final Map<String, String> values;
 
@@ -112,23 +128,81 @@ public final class DemoConfig {
     }
   }
 
+  /**
+   * @param name     an option name
+   * @param fallback the value when absent
+   * @return the option's value as a boolean
+   * @throws IllegalArgumentException when it is neither {@code true} nor {@code false}
+   */
+  public boolean getBoolean(String name, boolean fallback) {
+    String value = values.get(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.equals("true") && !value.equals("false")) {
+      throw new IllegalArgumentException("Option --" + name + " must be true or false, was '" + value + "'");
+    }
+    return Boolean.parseBoolean(value);
+  }
+
   /** @return the directory for the demo's own etcd data and logs */
   public Path workDir() {
     return Paths.get(get(WORK_DIR, "demo-work"));
   }
 
-  /** @return the configuration of the etcd discovery backend */
+  /**
+   * @return the configuration of the etcd discovery backend: the demo's TTL (5 s) and drain timeout
+   *     ({@value #DEFAULT_DRAIN_TIMEOUT_MS} ms), the library's outlier ejection defaults unless given
+   */
   public JsonObject backendConfig() {
-    return new JsonObject()
+    JsonObject config = new JsonObject()
       .put("backend-name", "etcd")
       .put("endpoints", new JsonArray(endpoints()))
       .put("prefix", get(PREFIX, "/vertx/discovery"))
-      .put("ttl", getInt(TTL, 5));
+      .put("ttl", getInt(TTL, 5))
+      .put(EtcdBackendOptions.DRAIN_TIMEOUT, getInt(DRAIN_TIMEOUT, DEFAULT_DRAIN_TIMEOUT_MS))
+      .put(EtcdBackendOptions.OUTLIER_CONSECUTIVE_FAILURES, getInt(OUTLIER_CONSECUTIVE_FAILURES,
+        EtcdBackendOptions.DEFAULT_OUTLIER_CONSECUTIVE_FAILURES))
+      .put(EtcdBackendOptions.OUTLIER_EJECTION_MILLIS, getInt(OUTLIER_EJECTION_MILLIS,
+        (int) EtcdBackendOptions.DEFAULT_OUTLIER_EJECTION_MILLIS))
+      .put(EtcdBackendOptions.MAX_EJECTED_PERCENT, getInt(MAX_EJECTED_PERCENT,
+        EtcdBackendOptions.DEFAULT_MAX_EJECTED_PERCENT));
+    if (values.containsKey(ZONE)) {
+      config.put(EtcdBackendOptions.ZONE, get(ZONE, null));
+    }
+    return config;
   }
 
-  /** @return the options as command-line arguments, to pass them on to a child process */
+  /** @return the configuration of a {@link GreeterVerticle}, the backend's included */
+  public JsonObject greeterConfig() {
+    JsonObject config = new JsonObject()
+      .put("host", get(HOST, "127.0.0.1"))
+      .put("bind", get(BIND, get(HOST, "127.0.0.1")))
+      .put("port", getInt(PORT, 0))
+      .put("discovery", backendConfig());
+    if (values.containsKey(WEIGHT)) {
+      config.put("weight", getInt(WEIGHT, 1));
+    }
+    return config;
+  }
+
+  /** @return the configuration of a {@link GatewayVerticle}, the backend's and the admin tokens included */
+  public JsonObject gatewayConfig() {
+    return new JsonObject()
+      .put("port", getInt(PORT, 8080))
+      .put("service", get(SERVICE, "greeter"))
+      .put("retry", getBoolean(RETRY, true))
+      .put("adminTokens", get(ADMIN_TOKEN, ""))
+      .put("discovery", backendConfig());
+  }
+
+  /**
+   * @return the options as command-line arguments, to pass them on to a child process; secrets (the admin token)
+   *     left out
+   */
   public List<String> toArgs() {
-    return values.entrySet().stream().sorted(Map.Entry.comparingByKey())
+    return values.entrySet().stream().filter(entry -> !SECRETS.contains(entry.getKey()))
+      .sorted(Map.Entry.comparingByKey())
       .flatMap(entry -> java.util.stream.Stream.of("--" + entry.getKey(), entry.getValue()))
       .collect(Collectors.toList());
   }

@@ -1,7 +1,6 @@
 package org.vertxetcd.demo;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.vertxetcd.launcher.EtcdCluster;
 
 import java.io.File;
@@ -57,13 +56,14 @@ public final class DemoLauncher {
     DemoVertx demo = DemoVertx.create();
     gatewayVertx = demo.vertx();
     GatewayVerticle gateway = new GatewayVerticle();
-    demo.deploy(gateway, new JsonObject()
-        .put("discovery", config.backendConfig())
-        .put("port", config.getInt(DemoConfig.PORT, 8080)))
+    demo.deploy(gateway, config.gatewayConfig())
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     String endpoints = String.join(",", config.endpoints());
     System.out.print(String.join(System.lineSeparator(), "",
       "  Dashboard:  http://localhost:" + gateway.port() + "/",
+      "  Actions:    " + (AdminTokens.parse(config.get(DemoConfig.ADMIN_TOKEN, "")).enabled()
+        ? "unlocked by the admin token (paste its secret in the page)"
+        : "read-only (start with --admin-token name=secret to unlock them)"),
       "  Greeting:   curl 'http://localhost:" + gateway.port() + "/api/hello?name=you'",
       "  Health:     curl http://localhost:" + gateway.port() + "/health   (each greeter too, at the address it "
         + "printed)",

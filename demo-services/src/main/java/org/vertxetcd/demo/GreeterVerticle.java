@@ -19,9 +19,13 @@ import java.time.Instant;
  * host and port it really listens on, and unregisters when it stops. It also serves {@code /health} and
  * {@code /metrics} ({@link OperatorRoutes}).
  * <p>
+ * Stopping drains it when the backend has a {@code drainTimeout}: its record turns OUT_OF_SERVICE (clients stop
+ * selecting it) while it keeps answering the requests already on their way, and it leaves once the drain timeout has
+ * passed. Undeploying stops a verticle before Vert.x closes its HTTP server, so the server is still open meanwhile.
+ * <p>
  * Configuration: {@code discovery} (the backend configuration), {@code name} (service name, default greeter),
  * {@code host} (the host other services reach it at), {@code bind} (the interface to listen on, default the host),
- * {@code port} (0 picks a free one).
+ * {@code port} (0 picks a free one), {@code weight} (metadata {@code weight}: its share of the traffic, optional).
  */
 public class GreeterVerticle extends VerticleBase {
 
@@ -60,8 +64,12 @@ public class GreeterVerticle extends VerticleBase {
 
   /** Registers this greeter; while etcd is not reachable yet (a cluster still starting), tries again. */
   private void publish(String name, String host, HttpServer server) {
-    discovery.publish(HttpEndpoint.createRecord(name, host, server.actualPort(), "/")
-        .setMetadata(new JsonObject().put("instance", instance).put("registeredAt", Instant.now().toString())))
+    JsonObject metadata = new JsonObject().put("instance", instance).put("registeredAt", Instant.now().toString());
+    Integer weight = config().getInteger("weight");
+    if (weight != null) {
+      metadata.put("weight", weight);
+    }
+    discovery.publish(HttpEndpoint.createRecord(name, host, server.actualPort(), "/").setMetadata(metadata))
       .onSuccess(published -> {
         record = published;
         // One write: a line other processes wait for must not be split by concurrent output.
@@ -77,13 +85,29 @@ public class GreeterVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> unpublished = record == null ? Future.succeededFuture()
+    return drain().compose(drained -> unpublish()).onComplete(done -> discovery.close())
+      .eventually(() -> registry.close());
+  }
+
+  /** Turns this greeter OUT_OF_SERVICE and waits the drain timeout, serving meanwhile; at once without a timeout. */
+  private Future<Void> drain() {
+    long drainTimeout = registry.options().getDrainTimeout();
+    if (record == null || drainTimeout == 0) {
+      return Future.succeededFuture();
+    }
+    // One write: greeters started by the demo share its output.
+    System.out.println(String.format("greeter %s draining: OUT_OF_SERVICE, still serving for %d ms", instance,
+      drainTimeout));
+    return registry.drain();
+  }
+
+  private Future<Void> unpublish() {
+    return record == null ? Future.succeededFuture()
       : discovery.unpublish(record.getRegistration()).recover(error -> {
         System.err.printf("greeter %s could not unregister (%s): it leaves when its lease expires%n", instance,
           error.getMessage());
         return Future.succeededFuture();
       });
-    return unpublished.onComplete(done -> discovery.close()).eventually(() -> registry.close());
   }
 
   /** @return this instance's name, {@code greeter@host:port} */

@@ -20,9 +20,14 @@ public final class Main {
     "  demo     start everything: a local etcd (unless --endpoints is given; its data in --work-dir, demo-work),",
     "           --greeters N (3) greeters and the gateway on --port (8080); Ctrl-C stops it all",
     "  greeter  one greeter: --port (0 = any) --host (advertised, 127.0.0.1) --bind (listen address, the host)",
-    "  gateway  the gateway and dashboard on --port (8080), balancing over --service (greeter)",
+    "           --weight N (its share of the traffic); on SIGTERM it drains: OUT_OF_SERVICE, serving, then leaves",
+    "  gateway  the gateway and registry console on --port (8080), balancing over --service (greeter);",
+    "           --retry true|false (true: a failed request is tried on the next instance)",
+    "           --admin-token name=secret[,name=secret...] enables the console's actions (none: read-only)",
     "  watch    print the registry, then every change (--format text|json)",
-    "options for all: --endpoints URL[,URL...] --prefix (/vertx/discovery) --ttl seconds (5)",
+    "options for all: --endpoints URL[,URL...] --prefix (/vertx/discovery) --ttl seconds (5) --zone name",
+    "  --drain-timeout ms (2000) --outlier-consecutive-failures N (5, 0 = off) --outlier-ejection-millis ms (30000)",
+    "  --max-ejected-percent P (50)",
     "each option can also be set as an environment variable: --work-dir as WORK_DIR, and so on",
     "greeters and the gateway serve /health (/health/etcd-discovery-ready: readiness) and /metrics (Prometheus)");
 
@@ -53,20 +58,15 @@ public final class Main {
     }
     switch (command) {
       case "demo" -> DemoLauncher.run(config);
-      case "greeter" -> deploy(new GreeterVerticle(), new JsonObject()
-        .put("host", config.get(DemoConfig.HOST, "127.0.0.1"))
-        .put("bind", config.get(DemoConfig.BIND, config.get(DemoConfig.HOST, "127.0.0.1")))
-        .put("port", config.getInt(DemoConfig.PORT, 0)), config);
-      case "gateway" -> deploy(new GatewayVerticle(), new JsonObject()
-        .put("port", config.getInt(DemoConfig.PORT, 8080))
-        .put("service", config.get(DemoConfig.SERVICE, "greeter")), config);
+      case "greeter" -> deploy(new GreeterVerticle(), config.greeterConfig());
+      case "gateway" -> deploy(new GatewayVerticle(), config.gatewayConfig());
       case "watch" -> WatchCommand.start(Vertx.vertx(), config, System.out)
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       default -> exitWithUsage("Unknown command '" + command + "'");
     }
   }
 
-  private static void deploy(Deployable verticle, JsonObject verticleConfig, DemoConfig config) throws Exception {
+  private static void deploy(Deployable verticle, JsonObject verticleConfig) throws Exception {
     DemoVertx demo = DemoVertx.create();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -75,7 +75,7 @@ public final class Main {
         System.err.println("Closing Vert.x: " + e.getMessage());
       }
     }, "shutdown"));
-    demo.deploy(verticle, verticleConfig.put("discovery", config.backendConfig()))
+    demo.deploy(verticle, verticleConfig)
       .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if ("true".equals(System.getenv(DemoLauncher.EXIT_WITH_PARENT))) {
       exitWhenParentGoes();

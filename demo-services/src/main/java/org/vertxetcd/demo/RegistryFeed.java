@@ -2,32 +2,21 @@ package org.vertxetcd.demo;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.servicediscovery.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.vertxetcd.discovery.RegistryEvent;
-import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistryHealth;
-import org.vertxetcd.discovery.RegistrySnapshot;
 
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * What the dashboard shows, pushed to browsers as server-sent events: every instance with the time it joined, and
- * a feed of the latest changes. A new browser gets {@code snapshot} (instances, recent changes, registry health),
- * then {@code change} for each registry event and {@code state} for each change of the registry's state. Used on
- * the gateway's context only.
+ * Pushes the console to browsers as server-sent events: a new browser gets {@code snapshot} (everything the console
+ * shows, from the supplier given), then every event {@link #publish published}: {@code change} (a registry event),
+ * {@code history} (an entry of the history), {@code state} (the registry's state changed), {@code tick} (the latest
+ * samples), {@code leases} and {@code cluster}. Used on the gateway's context only.
  * <p>
  * A browser that stops reading (a laptop put to sleep, a stalled proxy) is dropped once it is more than
  * {@link #BACKLOG_BYTES} behind: nothing more is written to it and its connection is closed, rather than its events
@@ -47,19 +36,16 @@ public final class RegistryFeed {
   public static final int RECONNECT_MS = 1_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistryFeed.class);
-  private static final int RECENT_CHANGES = 50;
 
-  private final Supplier<RegistryHealth> health;
-  private final Map<String, JsonObject> instances = new LinkedHashMap<>();
-  private final Deque<JsonObject> recent = new ArrayDeque<>();
+  private final Supplier<JsonObject> snapshot;
   private final Set<Browser> browsers = new HashSet<>();
   private long dropped;
 
   /**
-   * @param health the registry's current state, shown with every snapshot and state change
+   * @param snapshot what a new browser gets first: everything the console shows now
    */
-  public RegistryFeed(Supplier<RegistryHealth> health) {
-    this.health = health;
+  public RegistryFeed(Supplier<JsonObject> snapshot) {
+    this.snapshot = snapshot;
   }
 
   /**
@@ -71,41 +57,11 @@ public final class RegistryFeed {
   }
 
   /**
-   * @param snapshot the registry at the start of the subscription
+   * @param type the event type, e.g. {@code change}
+   * @param data what it carries
    */
-  public void reset(RegistrySnapshot snapshot) {
-    instances.clear();
-    String now = Instant.now().toString();
-    snapshot.records().forEach(record -> instances.put(record.getRegistration(), entry(record,
-      record.getMetadata() == null ? now : record.getMetadata().getString("registeredAt", now))));
-  }
-
-  /**
-   * @param event a change of the registry
-   */
-  public void onEvent(RegistryEvent event) {
-    String now = Instant.now().toString();
-    if (event.type() == RegistryEventType.LEAVE) {
-      instances.remove(event.registration());
-    } else {
-      JsonObject previous = instances.get(event.registration());
-      instances.put(event.registration(), entry(event.record(), previous == null ? now : previous.getString("since")));
-    }
-    JsonObject change = event.toJson().put("time", now);
-    recent.addFirst(change);
-    while (recent.size() > RECENT_CHANGES) {
-      recent.removeLast();
-    }
-    broadcast(frame("change", change));
-  }
-
-  /**
-   * @param state a state change of the registry, as published on its {@code stateAddress}; the registry's current
-   *              health, with its reason, replaces the one it carries
-   */
-  public void onState(JsonObject state) {
-    broadcast(frame("state", state.copy().put("health", describe(health.get()))
-      .put("time", Instant.now().toString())));
+  public void publish(String type, JsonObject data) {
+    broadcast(frame(type, data));
   }
 
   /**
@@ -117,20 +73,12 @@ public final class RegistryFeed {
     response.setChunked(true)
       .putHeader("content-type", "text/event-stream")
       .putHeader("cache-control", "no-cache");
-    Buffer snapshot = Buffer.buffer("retry: " + RECONNECT_MS + "\n").appendBuffer(frame("snapshot", view()));
+    Buffer first = Buffer.buffer("retry: " + RECONNECT_MS + "\n").appendBuffer(frame("snapshot", snapshot.get()));
     // A large registry makes a large snapshot: the backlog a browser is allowed counts from there.
-    Browser browser = new Browser(response, snapshot.length() + BACKLOG_BYTES);
+    Browser browser = new Browser(response, first.length() + BACKLOG_BYTES);
     browsers.add(browser);
     response.closeHandler(v -> browsers.remove(browser));
-    browser.write(snapshot);
-  }
-
-  /** @return the instances, recent changes and health, as the snapshot a new browser gets */
-  public JsonObject view() {
-    return new JsonObject()
-      .put("instances", new JsonArray(new ArrayList<>(instances.values())))
-      .put("changes", new JsonArray(new ArrayList<>(recent)))
-      .put("health", describe(health.get()));
+    browser.write(first);
   }
 
   /**
@@ -171,10 +119,6 @@ public final class RegistryFeed {
 
   private static Buffer frame(String type, JsonObject data) {
     return Buffer.buffer("event: " + type + "\ndata: " + data.encode() + "\n\n");
-  }
-
-  private static JsonObject entry(Record record, String since) {
-    return new JsonObject().put("record", record.toJson()).put("since", since);
   }
 
   /** A browser's response, with how many bytes written to it the kernel has not taken yet. */

@@ -14,8 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.vertxetcd.discovery.EtcdBackendOptions;
-import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.launcher.EtcdExtension;
 import org.vertxetcd.launcher.FaultProxy;
@@ -31,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -58,15 +55,14 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 class GatewayEndToEndTest {
 
   private static final int TTL = 2;
-  private static final Pattern LISTENING = Pattern.compile("greeter (\\S+) listening on");
   private static final Pattern SAMPLE = Pattern.compile("^(\\w+)(?:\\{(.*)})? (\\S+)$");
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   @RegisterExtension
   static EtcdExtension etcd = EtcdExtension.members(1);
 
-  private final List<DemoProcess> greeters = new ArrayList<>();
-  private final List<ArrivedEvent> gatewayEvents = new CopyOnWriteArrayList<>();
+  private Greeters greeters;
+  private RegistryEvents gatewayEvents;
   private FaultProxy etcdProxy;
   private String prefix;
   private String[] discoveryArgs;
@@ -79,10 +75,10 @@ class GatewayEndToEndTest {
     etcdProxy = new FaultProxy(etcd.cluster().member(0).clientPort());
     prefix = EtcdExtension.newPrefix();
     discoveryArgs = new String[] {"--endpoints", etcdProxy.url(), "--prefix", prefix, "--ttl", Integer.toString(TTL)};
+    greeters = new Greeters(discoveryArgs);
     DemoVertx demo = DemoVertx.create();
     vertx = demo.vertx();
-    vertx.eventBus().<JsonObject>consumer(EtcdBackendOptions.DEFAULT_EVENTS_ADDRESS,
-      message -> gatewayEvents.add(new ArrivedEvent(new RegistryEvent(message.body()), System.nanoTime())));
+    gatewayEvents = RegistryEvents.follow(vertx);
     GatewayVerticle gateway = new GatewayVerticle();
     await(demo.deploy(gateway, new JsonObject().put("discovery", backendConfig()).put("port", 0)));
     gatewayPort = gateway.port();
@@ -91,7 +87,7 @@ class GatewayEndToEndTest {
 
   @AfterEach
   void stopEverything() {
-    greeters.forEach(DemoProcess::close);
+    greeters.close();
     try {
       await(vertx.close());
     } finally {
@@ -103,26 +99,25 @@ class GatewayEndToEndTest {
   void requestsReachEveryGreeterAKilledOneLeavesTheRotationAndANewOneJoinsIt() throws Exception {
     Set<String> instances = new HashSet<>();
     for (int i = 0; i < 3; i++) {
-      instances.add(startGreeter("greeter-" + i));
+      instances.add(greeters.start("greeter-" + i));
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> joined().containsAll(instances));
+    await().atMost(Duration.ofSeconds(10)).until(() -> gatewayEvents.joined().containsAll(instances));
     Set<String> served = new HashSet<>();
     for (int i = 0; i < 12; i++) {
       served.add(hello().servedBy);
     }
     assertEquals(instances, served, "round robin reaches every greeter");
 
-    DemoProcess victim = greeters.get(0);
-    String victimInstance = instances.stream().filter(instance -> victim.lines().stream()
-      .anyMatch(line -> line.contains(instance))).findFirst().orElseThrow();
+    String victimInstance = instances.iterator().next();
+    DemoProcess victim = greeters.process(victimInstance);
     List<Outcome> outcomes = new CopyOnWriteArrayList<>();
     long killedAt = System.nanoTime();
     victim.kill();
     await().atMost(Duration.ofSeconds(TTL + 1)).pollInterval(Duration.ofMillis(10)).until(() -> {
       outcomes.add(hello());
-      return left().contains(victimInstance);
+      return gatewayEvents.left().contains(victimInstance);
     });
-    long leaveAt = leaveTime(victimInstance);
+    long leaveAt = gatewayEvents.first(RegistryEventType.LEAVE, victimInstance).atNanos();
     System.out.printf("killed greeter left the rotation %d ms after the kill (TTL %d s); %d requests meanwhile, "
       + "%d failed%n", TimeUnit.NANOSECONDS.toMillis(leaveAt - killedAt), TTL, outcomes.size(),
       outcomes.stream().filter(outcome -> !outcome.ok).count());
@@ -141,16 +136,16 @@ class GatewayEndToEndTest {
     assertTrue(afterLeave.stream().noneMatch(outcome -> victimInstance.equals(outcome.servedBy)),
       "the killed greeter gets nothing after its LEAVE");
 
-    String newcomer = startGreeter("greeter-new");
-    await().atMost(Duration.ofSeconds(10)).until(() -> joined().contains(newcomer));
+    String newcomer = greeters.start("greeter-new");
+    await().atMost(Duration.ofSeconds(10)).until(() -> gatewayEvents.joined().contains(newcomer));
     await().atMost(Duration.ofSeconds(10)).until(() -> newcomer.equals(hello().servedBy));
   }
 
   @Test
   void healthAndMetricsTellWhatHappenedAndSayWhenEtcdIsGone() throws Exception {
-    String first = startGreeter("greeter-0");
-    String second = startGreeter("greeter-1");
-    await().atMost(Duration.ofSeconds(10)).until(() -> joined().containsAll(Set.of(first, second)));
+    String first = greeters.start("greeter-0");
+    String second = greeters.start("greeter-1");
+    await().atMost(Duration.ofSeconds(10)).until(() -> gatewayEvents.joined().containsAll(Set.of(first, second)));
     hello();
 
     Map<String, Double> gateway = scrape(gatewayPort);
@@ -163,7 +158,7 @@ class GatewayEndToEndTest {
     assertTrue(gateway.keySet().stream().anyMatch(name -> name.startsWith("vertx_http_client_requests_total")),
       "Vert.x's own meters are scraped too: " + gateway.keySet());
 
-    int greeterPort = portOf(first);
+    int greeterPort = Greeters.portOf(first);
     Map<String, Double> greeter = scrape(greeterPort);
     assertEquals(1.0, greeter.get(sample("vertx_etcd_discovery_records", "scope", "own")), "its own record");
     assertEquals(1.0, greeter.get(sample("vertx_etcd_discovery_healthy")));
@@ -295,46 +290,6 @@ class GatewayEndToEndTest {
       labels.put(labelsAndValues[i], labelsAndValues[i + 1]);
     }
     return name + labels;
-  }
-
-  private static int portOf(String instance) {
-    return Integer.parseInt(instance.substring(instance.lastIndexOf(':') + 1));
-  }
-
-  private String startGreeter(String name) throws Exception {
-    List<String> args = new ArrayList<>(List.of("greeter", "--port", "0"));
-    args.addAll(List.of(discoveryArgs));
-    DemoProcess greeter = DemoProcess.start(name, args.toArray(String[]::new));
-    greeters.add(greeter);
-    return greeter.awaitLine(LISTENING, Duration.ofSeconds(30));
-  }
-
-  private Set<String> joined() {
-    return instancesOf(RegistryEventType.JOIN);
-  }
-
-  private Set<String> left() {
-    return instancesOf(RegistryEventType.LEAVE);
-  }
-
-  private Set<String> instancesOf(RegistryEventType type) {
-    Set<String> found = new HashSet<>();
-    gatewayEvents.stream().filter(arrived -> arrived.event.type() == type)
-      .forEach(arrived -> found.add(instanceOf(arrived.event)));
-    return found;
-  }
-
-  private long leaveTime(String instance) {
-    return gatewayEvents.stream().filter(arrived -> arrived.event.type() == RegistryEventType.LEAVE)
-      .filter(arrived -> instance.equals(instanceOf(arrived.event))).findFirst().orElseThrow().at;
-  }
-
-  private static String instanceOf(RegistryEvent event) {
-    return event.record().getMetadata().getString("instance");
-  }
-
-  /** An event as the gateway's node received it, with the time it arrived. */
-  private record ArrivedEvent(RegistryEvent event, long at) {
   }
 
   private Outcome hello() {

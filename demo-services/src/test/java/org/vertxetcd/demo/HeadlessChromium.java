@@ -135,20 +135,36 @@ final class HeadlessChromium implements AutoCloseable {
   }
 
   /**
-   * @param expression JavaScript evaluated in the page
+   * @param expression JavaScript evaluated in the page; a promise is waited for
    * @return its value (JSON-serialisable results only)
    */
   Object evaluate(String expression) {
     JsonObject result = send("Runtime.evaluate", new JsonObject().put("expression", expression)
-      .put("returnByValue", true)).getJsonObject("result");
+      .put("returnByValue", true).put("awaitPromise", true)).getJsonObject("result");
     return result.getValue("value");
+  }
+
+  /**
+   * Gives the page a window of this size, as a narrow phone or a wide screen would.
+   *
+   * @param width  CSS pixels
+   * @param height CSS pixels
+   */
+  void viewport(int width, int height) {
+    send("Emulation.setDeviceMetricsOverride", new JsonObject().put("width", width).put("height", height)
+      .put("deviceScaleFactor", 1).put("mobile", false));
   }
 
   /**
    * @param file where to write a PNG of the page as it is now
    */
   void screenshot(Path file) throws IOException {
-    String data = send("Page.captureScreenshot", new JsonObject().put("format", "png")).getString("data");
+    // The whole page, not only the window: a console is taller than a screen.
+    JsonObject size = send("Page.getLayoutMetrics", new JsonObject()).getJsonObject("cssContentSize");
+    JsonObject clip = new JsonObject().put("x", 0).put("y", 0).put("scale", 1)
+      .put("width", size.getDouble("width")).put("height", Math.min(size.getDouble("height"), 4_000));
+    String data = send("Page.captureScreenshot", new JsonObject().put("format", "png")
+      .put("captureBeyondViewport", true).put("clip", clip)).getString("data");
     Files.createDirectories(file.getParent());
     Files.write(file, Base64.getDecoder().decode(data));
   }
