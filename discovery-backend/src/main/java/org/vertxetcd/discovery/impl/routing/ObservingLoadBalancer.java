@@ -9,12 +9,18 @@ import io.vertx.core.net.endpoint.ServerSelector;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * A Vert.x load balancer that sees the outcome of every request (for outlier ejection and per-instance statistics)
  * and leaves the choice to the one the application picked: the delegate selects among the same servers, reading
  * its own interaction metrics (least-requests and power-of-two read their in-flight counts).
+ * <p>
+ * An instance whose last request failed gets one request at a time until one succeeds: requests sent to a dead
+ * instance while the failure of another is on its way back would each fail too, so that, under steady traffic, no
+ * more requests fail than it takes to eject it (those it had taken when it died aside). Sticky selections (with a
+ * routing key) are left as the delegate makes them.
  */
 public final class ObservingLoadBalancer implements LoadBalancer {
 
@@ -31,6 +37,12 @@ public final class ObservingLoadBalancer implements LoadBalancer {
      * @param failure      connection refused, reset, timeout
      */
     void failed(String registration, Throwable failure);
+
+    /**
+     * @param registration the instance
+     * @return whether its last request failed (and ejection is on): it then gets one request at a time
+     */
+    boolean failing(String registration);
   }
 
   private final LoadBalancer delegate;
@@ -62,24 +74,55 @@ public final class ObservingLoadBalancer implements LoadBalancer {
         forDelegate.add(server);
       }
     }
-    return delegate.selector(forDelegate);
+    ServerSelector selector = delegate.selector(forDelegate);
+    return new ServerSelector() {
+      @Override
+      public int select() {
+        return selectAvoidingBusyFailing(selector, servers);
+      }
+
+      @Override
+      public int select(String key) {
+        return selector.select(key);
+      }
+    };
   }
 
-  /** One request, as the delegate's metrics see it, and whether it failed already (a timeout is reported twice). */
+  /** Asks the delegate again, at most once per server, while it picks a failing instance that has a request out. */
+  private int selectAvoidingBusyFailing(ServerSelector selector, List<? extends ServerEndpoint> servers) {
+    int selected = selector.select();
+    for (int asked = 1; asked < servers.size() && selected >= 0 && busyFailing(servers.get(selected)); asked++) {
+      selected = selector.select();
+    }
+    return selected;
+  }
+
+  private boolean busyFailing(ServerEndpoint server) {
+    if (!(server.metrics() instanceof ObservingMetrics)) {
+      return false;
+    }
+    ObservingMetrics metrics = (ObservingMetrics) server.metrics();
+    Observer told = observer.get();
+    return metrics.inFlight.get() > 0 && metrics.registration != null && told != null
+      && told.failing(metrics.registration);
+  }
+
+  /** One request, as the delegate's metrics see it, and whether it ended already (a timeout is reported twice). */
   private static final class Interaction {
     private final Object inner;
     private final long startNanos = System.nanoTime();
-    private boolean failed;
+    private boolean ended;
 
     private Interaction(Object inner) {
       this.inner = inner;
     }
   }
 
-  /** The metrics of one server: the delegate's, plus what the observer needs. */
+  /** The metrics of one server: the delegate's, plus what the observer and the busy check need. */
   @SuppressWarnings({"rawtypes", "unchecked"})
   private final class ObservingMetrics implements InteractionMetrics<Interaction> {
     private final InteractionMetrics inner;
+    private final AtomicInteger inFlight = new AtomicInteger();
     private volatile String registration;
 
     private ObservingMetrics(InteractionMetrics<?> inner) {
@@ -88,16 +131,18 @@ public final class ObservingLoadBalancer implements LoadBalancer {
 
     @Override
     public Interaction initiateRequest() {
+      inFlight.incrementAndGet();
       return new Interaction(inner.initiateRequest());
     }
 
     @Override
     public void reportFailure(Interaction interaction, Throwable failure) {
       inner.reportFailure(interaction.inner, failure);
-      Observer told = observer.get();
-      if (!interaction.failed && registration != null && told != null) {
-        interaction.failed = true;
-        told.failed(registration, failure);
+      if (end(interaction)) {
+        Observer told = observer.get();
+        if (registration != null && told != null) {
+          told.failed(registration, failure);
+        }
       }
     }
 
@@ -119,10 +164,24 @@ public final class ObservingLoadBalancer implements LoadBalancer {
     @Override
     public void reportResponseEnd(Interaction interaction) {
       inner.reportResponseEnd(interaction.inner);
-      Observer told = observer.get();
-      if (!interaction.failed && registration != null && told != null) {
-        told.succeeded(registration, System.nanoTime() - interaction.startNanos);
+      if (end(interaction)) {
+        Observer told = observer.get();
+        if (registration != null && told != null) {
+          told.succeeded(registration, System.nanoTime() - interaction.startNanos);
+        }
       }
+    }
+
+    /** @return whether this ends the interaction (it was not ended before) */
+    private boolean end(Interaction interaction) {
+      synchronized (interaction) {
+        if (interaction.ended) {
+          return false;
+        }
+        interaction.ended = true;
+      }
+      inFlight.decrementAndGet();
+      return true;
     }
   }
 

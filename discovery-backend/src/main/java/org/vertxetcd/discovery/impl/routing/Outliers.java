@@ -35,7 +35,8 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
   private static final class Outlier {
     private final String service;
     private long revision;
-    private int failures;
+    /** Written under the lock of {@link Outliers}, read by selections without it. */
+    private volatile int failures;
     private int ejections;
     private volatile long ejectedUntilNanos;
     private long returnTimer = -1;
@@ -122,6 +123,12 @@ public final class Outliers implements ObservingLoadBalancer.Observer {
         known.failures = 0;
       }
     }
+  }
+
+  @Override
+  public boolean failing(String registration) {
+    Outlier known = instances.get(registration);
+    return enabled() && known != null && known.failures > 0;
   }
 
   @Override
