@@ -166,6 +166,16 @@ class EtcdBackendOptionsTest {
         .add(new JsonObject().put("prefix", "grpc/my-service").put("format", "grpc").put("service", "my-service")
           .put("type", "grpc")))
       .put("grpcExportPrefix", "grpc/exported")
+      .put("services", new JsonArray().add("billing").add("search"))
+      .put("onDemand", true)
+      .put("drainTimeout", 2500)
+      .put("zone", "eu-west-1a")
+      .put("minZoneInstances", 3)
+      .put("slowStartMillis", 9000)
+      .put("outlierConsecutiveFailures", 7)
+      .put("outlierEjectionMillis", 12000)
+      .put("maxEjectedPercent", 20)
+      .put("routingAddress", "team-a.routing")
       .put(tls.trustKey, tls.trust())
       .put(tls.keyCertKey, tls.keyCert());
   }
@@ -192,6 +202,16 @@ class EtcdBackendOptionsTest {
     assertImport(options.getImports().get(1), "grpc/my-service", EtcdImportOptions.Format.GRPC, "my-service",
       "grpc");
     assertEquals("grpc/exported", options.getGrpcExportPrefix());
+    assertEquals(List.of("billing", "search"), options.getServices());
+    assertTrue(options.isOnDemand());
+    assertEquals(2500L, options.getDrainTimeout());
+    assertEquals("eu-west-1a", options.getZone());
+    assertEquals(3, options.getMinZoneInstances());
+    assertEquals(9000L, options.getSlowStartMillis());
+    assertEquals(7, options.getOutlierConsecutiveFailures());
+    assertEquals(12000L, options.getOutlierEjectionMillis());
+    assertEquals(20, options.getMaxEjectedPercent());
+    assertEquals("team-a.routing", options.getRoutingAddress());
     tls.assertOnlyThisFamily(options);
   }
 
