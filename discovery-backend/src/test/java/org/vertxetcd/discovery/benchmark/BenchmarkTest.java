@@ -25,7 +25,9 @@ class BenchmarkTest {
 
     Set<String> workloads = results.rows().stream().map(row -> row.workload().split(",")[0])
       .collect(Collectors.toSet());
-    assertEquals(Set.of("lookup", "registration", "propagation", "failure detection", "scale"), workloads);
+    assertEquals(Set.of("lookup", "registration", "propagation", "failure detection", "scale", "scoped view",
+      "metrics cost", "hundreds of nodes", "gRPC proxy",
+      "routing"), workloads);
     List<Results.Row> rows = results.rows();
     assertTrue(rows.stream().allMatch(row -> row.ours() > 0 && Double.isFinite(row.ours())), rows.toString());
     assertTrue(rows.stream().filter(row -> !Double.isNaN(row.reference())).allMatch(row -> row.reference() > 0),
