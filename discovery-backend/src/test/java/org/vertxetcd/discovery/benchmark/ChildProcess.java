@@ -73,6 +73,26 @@ final class ChildProcess implements AutoCloseable {
     OUT.println(line.encode());
   }
 
+  /** A child's work, run by {@link #runMain}. */
+  interface Main {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs a child main's work; when it fails, prints why and ends the JVM at once with status 1 (Vert.x's threads
+   * would keep a JVM whose main thread died alive, and its harness waiting).
+   *
+   * @param main the child's work
+   */
+  static void runMain(Main main) {
+    try {
+      main.run();
+    } catch (Throwable e) {
+      e.printStackTrace();
+      Runtime.getRuntime().halt(1);
+    }
+  }
+
   /**
    * What a child main runs last: reads one JSON command per line of standard input and hands it over, until the
    * harness closes it (or dies); then the child exits.

@@ -24,11 +24,12 @@ public final class GreeterProcess {
 
   /**
    * @param args the backend configuration (JSON, with {@code drainTimeout}) and the instance's name
-   * @throws Exception when it cannot start
    */
-  public static void main(String[] args) throws Exception {
-    JsonObject config = new JsonObject(args[0]);
-    String name = args[1];
+  public static void main(String[] args) {
+    ChildProcess.runMain(() -> serve(new JsonObject(args[0]), args[1]));
+  }
+
+  private static void serve(JsonObject config, String name) throws Exception {
     Vertx vertx = Vertx.vertx();
     HttpServer server = await(vertx.createHttpServer().requestHandler(request -> request.response().end(name))
       .listen(0, "127.0.0.1"));

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
@@ -95,8 +96,8 @@ final class MetricsCostWorkload {
     List<Long> withMetrics = new ArrayList<>();
     List<Long> without = new ArrayList<>();
     for (Pair pair : List.of(on, off)) {
-      await().atMost(Duration.ofSeconds(60)).until(() -> await(pair.observer.getRecords(new JsonObject()
-        .put("name", FILTERED))).size() == expected);
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(expected, await(pair.observer
+        .getRecords(new JsonObject().put("name", FILTERED))).size(), pair.name + " sees every record"));
       lookup(pair, 10, size.lookupWarmup(), 1);
     }
     for (int block = 0; block < size.metricsBlocks(); block++) {

@@ -29,6 +29,7 @@ public final class NodeFleet {
 
   /** The service the harness publishes to time a change reaching every node. */
   static final String PROBE = "probe";
+  private static final int STARTING_AT_ONCE = 5;
 
   private final int nodes;
   private final Map<Integer, long[]> arrivals = new HashMap<>();
@@ -42,20 +43,25 @@ public final class NodeFleet {
    *             distinguishing this JVM's services from other fleets'
    * @throws Exception when the nodes cannot start
    */
-  public static void main(String[] args) throws Exception {
-    JsonObject config = new JsonObject(args[0]);
-    int nodes = Integer.parseInt(args[1]);
-    int records = Integer.parseInt(args[2]);
+  public static void main(String[] args) {
+    ChildProcess.runMain(() -> run(new JsonObject(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+      args[3]));
+  }
+
+  /** Starts the nodes a few at a time: hundreds starting at once on 2 cores would time their first writes out. */
+  private static void run(JsonObject config, int nodes, int records, String name) throws Exception {
     NodeFleet fleet = new NodeFleet(nodes);
     List<Vertx> started = new ArrayList<>();
-    List<Future<?>> ready = new ArrayList<>();
-    for (int node = 0; node < nodes; node++) {
-      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
-        .setInternalBlockingPoolSize(2));
-      started.add(vertx);
-      ready.add(fleet.startNode(vertx, config, args[3] + "-" + node, records));
+    for (int first = 0; first < nodes; first += STARTING_AT_ONCE) {
+      List<Future<?>> ready = new ArrayList<>();
+      for (int node = first; node < Math.min(nodes, first + STARTING_AT_ONCE); node++) {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
+          .setInternalBlockingPoolSize(2));
+        started.add(vertx);
+        ready.add(fleet.startNode(vertx, config, name + "-" + node, records));
+      }
+      Future.all(ready).toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
     }
-    Future.all(ready).toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
     ChildProcess.report(new JsonObject().put("kind", "ready").put("nodes", nodes));
     ChildProcess.serveCommands(command -> {
       Future.join(started.stream().map(Vertx::close).toList()).toCompletionStage().toCompletableFuture().join();

@@ -43,8 +43,11 @@ public final class ScaleProbe {
    * @param args the backend configuration of the large registry, as JSON, and how many lookups of service
    *             {@value LookupWorkload#PROBE} to time (0: none)
    */
-  public static void main(String[] args) throws Exception {
-    JsonObject config = new JsonObject(args[0]);
+  public static void main(String[] args) {
+    ChildProcess.runMain(() -> probe(new JsonObject(args[0]), args.length > 1 ? Integer.parseInt(args[1]) : 0));
+  }
+
+  private static void probe(JsonObject config, int lookups) throws Exception {
     Vertx vertx = Vertx.vertx();
     // A first registry on an empty prefix loads every class and starts a client, so the heap measured next is the
     // cache's.
@@ -69,7 +72,6 @@ public final class ScaleProbe {
       .put("syncMs", syncNanos / 1e6)
       .put("heapBytes", after - before)
       .put("jsonBytes", jsonBytes);
-    int lookups = args.length > 1 ? Integer.parseInt(args[1]) : 0;
     if (lookups > 0) {
       figures.put("lookupMedianNanos", new Stats(Measure.sequentially(vertx, lookups, Duration.ofSeconds(3), lookups,
         () -> registry.lookup(LookupWorkload.PROBE))).median());

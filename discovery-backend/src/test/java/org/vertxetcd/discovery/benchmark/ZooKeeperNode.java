@@ -20,11 +20,14 @@ public final class ZooKeeperNode {
 
   /**
    * @param args the backend configuration, as JSON
-   * @throws Exception when the record cannot be published
    */
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    ChildProcess.runMain(() -> publishAndWait(new JsonObject(args[0])));
+  }
+
+  private static void publishAndWait(JsonObject config) throws Exception {
     ServiceDiscovery discovery = ServiceDiscovery.create(Vertx.vertx(), new ServiceDiscoveryOptions()
-      .setBackendConfiguration(new JsonObject(args[0])));
+      .setBackendConfiguration(config));
     Record record = await(discovery.publish(new Record().setName("doomed").setType("test")));
     ChildProcess.report(new JsonObject().put("kind", "ready").put("registration", record.getRegistration()));
     ChildProcess.serveCommands(command -> {
