@@ -10,7 +10,7 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
  * A node of Vert.x's ZooKeeper backend in a JVM of its own (run by the failure-detection workload through
- * {@link ChildProcess}, with {@link ZooKeeperServer#clientJvmOptions()}): publishes one record and reports
+ * {@link ChildProcess}, with {@link ZooKeeperServer#shortSessionJvmOptions()}): publishes one record and reports
  * {@code {"kind":"ready","registration":...}}, then waits to be killed.
  */
 public final class ZooKeeperNode {

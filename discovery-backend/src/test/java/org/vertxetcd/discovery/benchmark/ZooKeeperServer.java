@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -12,14 +13,19 @@ import java.util.Map;
  * A real ZooKeeper (Debian's {@code zookeeper} package, 3.8) on a free loopback port, standalone, with a
  * configuration and a data directory of its own, for Vert.x's ZooKeeper backend the benchmark compares with. Like
  * etcd in this harness it does not sync its log to disk ({@code forceSync=no}: the data directory is a temporary
- * one). {@code tickTime} is {@value #TICK_MILLIS} ms, so the longest session timeout the server grants is 20 ticks,
- * {@value #SESSION_TIMEOUT_MILLIS} ms: Curator asks for 60 s, the server cuts it to that, the same time a crashed
- * node's records stay as with etcd's TTL of 3 s in the failure-detection workload.
+ * one). The backend has no key for its session timeout: Curator asks for its default, 60 s, or the JVM's
+ * {@code curator-default-session-timeout}, and the server grants it within {@code [minSessionTimeout,
+ * maxSessionTimeout]}, by default 2 to 20 {@code tickTime}s. Here {@code tickTime} is {@value #TICK_MILLIS} ms (the
+ * granularity of session expiry) and {@code maxSessionTimeout} 60 s, so the backend's nodes keep Curator's 60 s
+ * (a short session loses its connection under a burst of requests on 2 cores), and a node that asks for
+ * {@value #SESSION_TIMEOUT_MILLIS} ms ({@link #shortSessionJvmOptions()}) gets it: the time a crashed node's records
+ * stay, as with etcd's TTL of 3 s in the failure-detection workload.
  */
 final class ZooKeeperServer extends ReferenceServer {
 
   static final int TICK_MILLIS = 150;
-  static final int SESSION_TIMEOUT_MILLIS = 20 * TICK_MILLIS;
+  static final int SESSION_TIMEOUT_MILLIS = 3_000;
+  private static final int MAX_SESSION_TIMEOUT_MILLIS = 60_000;
   /**
    * The largest packet client and server take: the children of a node of 100,000 records (their registration ids)
    * make a reply of 4 MB, ZooKeeper's default limit.
@@ -51,6 +57,7 @@ final class ZooKeeperServer extends ReferenceServer {
     Path dataDir = Files.createDirectories(workDir.resolve("zookeeper"));
     Path config = Files.writeString(workDir.resolve("zoo.cfg"), String.join("\n",
       "tickTime=" + TICK_MILLIS,
+      "maxSessionTimeout=" + MAX_SESSION_TIMEOUT_MILLIS,
       "dataDir=" + dataDir,
       "clientPort=" + port,
       "clientPortAddress=127.0.0.1",
@@ -62,9 +69,14 @@ final class ZooKeeperServer extends ReferenceServer {
     return new ZooKeeperServer(port, config, workDir);
   }
 
-  /** @return the {@link #CLIENT_PROPERTIES} as JVM options, for a child JVM running the backend */
-  static List<String> clientJvmOptions() {
-    return CLIENT_PROPERTIES.entrySet().stream().map(entry -> "-D" + entry.getKey() + "=" + entry.getValue()).toList();
+  /**
+   * @return the {@link #CLIENT_PROPERTIES} as JVM options, for a child JVM running the backend, with Curator's
+   *     default session timeout set to {@value #SESSION_TIMEOUT_MILLIS} ms
+   */
+  static List<String> shortSessionJvmOptions() {
+    List<String> options = new ArrayList<>(List.of("-Dcurator-default-session-timeout=" + SESSION_TIMEOUT_MILLIS));
+    CLIENT_PROPERTIES.forEach((key, value) -> options.add("-D" + key + "=" + value));
+    return options;
   }
 
   /** @return the connection string of Vert.x's ZooKeeper backend ({@code connection}) */
