@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Runs the benchmark harness: installs etcd and Redis from Debian's packages when missing, builds, then starts its
-# own etcd and Redis and prints the table BENCHMARKS.md reports (also written to discovery-backend/target/benchmark.md).
-# scripts/benchmark.sh --size tiny runs every workload in seconds.
+# Runs the benchmark harness: installs etcd, Redis and ZooKeeper from Debian's packages when missing, builds, then
+# starts its own servers and prints the table BENCHMARKS.md reports (also written to
+# discovery-backend/target/benchmark.md).
+#
+#   scripts/benchmark.sh                 the full run (about 15 minutes on 2 cores)
+#   scripts/benchmark.sh --size tiny     every workload in seconds (what BenchmarkTest runs)
+#   scripts/benchmark.sh --size large    the full run, plus a registry of a million records and more nodes
+#   scripts/benchmark.sh --only lookup,nodes
+#                                        some workloads: propagation, failure, registration, scale, scoped, million
+#                                        (large only), metrics, nodes, proxy, routing, lookup
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-packages.sh etcd:etcd-server etcdctl:etcd-client redis-server:redis-server
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+  exit 0
+fi
+
+# zkServer.sh stands for Debian's zookeeper package (the harness runs its jar with a configuration of its own).
+PATH="$PATH:/usr/share/zookeeper/bin" scripts/install-packages.sh etcd:etcd-server etcdctl:etcd-client \
+  redis-server:redis-server zkServer.sh:zookeeper
 
 # -am builds the etcd launcher too; in the same run its classes stand on the class path as target/classes.
 mvn -B -q -pl discovery-backend -am test-compile dependency:build-classpath -Dmdep.includeScope=test \

@@ -21,8 +21,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-scripts/install-packages.sh etcd:etcd-server etcdctl:etcd-client chromium:chromium docker-compose:docker-compose \
-  redis-server:redis-server
+# zkServer.sh stands for Debian's zookeeper package (the benchmark runs its jar with a configuration of its own).
+PATH="$PATH:/usr/share/zookeeper/bin" scripts/install-packages.sh etcd:etcd-server etcdctl:etcd-client \
+  chromium:chromium docker-compose:docker-compose redis-server:redis-server zkServer.sh:zookeeper
 
 etcd_binary() {
   case "$1" in

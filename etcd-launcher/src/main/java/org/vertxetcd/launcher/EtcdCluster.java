@@ -155,6 +155,7 @@ public final class EtcdCluster implements AutoCloseable {
   private final int heartbeatMillis;
   private final int electionMillis;
   private final List<EtcdMember> members = new ArrayList<>();
+  private final List<GrpcProxy> grpcProxies = new ArrayList<>();
   private final PeerNetwork peerNetwork;
 
   private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
@@ -310,11 +311,32 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   /**
-   * Kills every member, stops the peer proxies of a partitionable cluster and deletes the data this cluster created.
+   * Starts etcd's gRPC proxy ({@code etcd grpc-proxy start}) in front of every member, on a free loopback port, and
+   * waits until it serves. It stops with this cluster (or on its own {@link GrpcProxy#close()}), and can be stopped
+   * and started again at the same URL.
+   *
+   * @return the running proxy; its {@link GrpcProxy#url()} is a client endpoint
+   * @throws IOException when it cannot start or does not serve within 30 seconds
+   */
+  public GrpcProxy startGrpcProxy() throws IOException {
+    GrpcProxy proxy;
+    synchronized (grpcProxies) {
+      proxy = new GrpcProxy(this, freePorts(1)[0], dataRoot.resolve("grpc-proxy-" + grpcProxies.size() + ".log"));
+      grpcProxies.add(proxy);
+    }
+    proxy.start();
+    return proxy;
+  }
+
+  /**
+   * Kills every member, stops the gRPC proxies and the peer proxies of a partitionable cluster and deletes the data this cluster created.
    * Safe to call more than once.
    */
   @Override
   public void close() {
+    synchronized (grpcProxies) {
+      grpcProxies.forEach(GrpcProxy::close);
+    }
     destroyAll();
     if (peerNetwork != null) {
       peerNetwork.close();

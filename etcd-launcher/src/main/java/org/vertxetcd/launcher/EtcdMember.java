@@ -1,10 +1,6 @@
 package org.vertxetcd.launcher;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +16,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EtcdMember {
 
-  private static final Logger LOG = LoggerFactory.getLogger(EtcdMember.class);
 
   private final EtcdCluster cluster;
   private final int index;
@@ -186,12 +181,7 @@ public final class EtcdMember {
 
   /** @return the last lines of the process's log, for error messages */
   public String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-    } catch (IOException e) {
-      return "(no log: " + e.getMessage() + ")";
-    }
+    return WatchedProcess.logTail(logFile);
   }
 
   private void signal(String signal) {
@@ -236,11 +226,7 @@ public final class EtcdMember {
 
   /** Closing the watchdog's pipe ends the watchdog (and would kill the process if it still ran). */
   private static void closeWatchdog(Process running) {
-    try {
-      WatchedProcess.release(running);
-    } catch (IOException e) {
-      LOG.debug("The watchdog pipe was already closed", e);
-    }
+    WatchedProcess.releaseEnded(running);
   }
 
   /** Kills the process at once; used when the cluster closes. */

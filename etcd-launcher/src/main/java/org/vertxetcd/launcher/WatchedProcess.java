@@ -1,6 +1,11 @@
 package org.vertxetcd.launcher;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +18,7 @@ import java.util.List;
  */
 public final class WatchedProcess {
 
+  private static final Logger LOG = LoggerFactory.getLogger(WatchedProcess.class);
   private static final String WATCHDOG = "exec 3<&0; ( cat <&3 >/dev/null 2>&1; kill -9 $$ 2>/dev/null ) & "
     + "exec 3<&-; exec \"$@\"";
 
@@ -42,5 +48,27 @@ public final class WatchedProcess {
    */
   public static void release(Process process) throws IOException {
     process.getOutputStream().close();
+  }
+
+  /** Like {@link #release}, for a process that has ended: a pipe already closed is no error. */
+  static void releaseEnded(Process process) {
+    try {
+      release(process);
+    } catch (IOException e) {
+      LOG.debug("The watchdog pipe was already closed", e);
+    }
+  }
+
+  /**
+   * @param log a process's log file
+   * @return its last lines, for error messages
+   */
+  static String logTail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
   }
 }

@@ -18,22 +18,24 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
  * Workload 1: {@code ServiceDiscovery.getRecords} filtered by name, against Vert.x's default backend (the in-memory
- * limit) and Vert.x's Redis backend, with the same records in each; and the name-indexed
+ * limit) and Vert.x's Redis and ZooKeeper backends, with the same records in each; and the name-indexed
  * {@link EtcdRegistry#lookup} of a small service among all of them, against the default backend's answer to the
  * same question.
  */
 final class LookupWorkload {
 
   /** The small service the name-indexed lookup looks for: its size stays the same whatever the registry's. */
-  private static final String PROBE = "probe";
-  private static final int PROBE_INSTANCES = 10;
+  static final String PROBE = "probe";
+  static final int PROBE_INSTANCES = 10;
 
   private final List<String> endpoints;
   private final String redis;
+  private final String zookeeper;
 
-  LookupWorkload(List<String> endpoints, String redis) {
+  LookupWorkload(List<String> endpoints, String redis, String zookeeper) {
     this.endpoints = endpoints;
     this.redis = redis;
+    this.zookeeper = zookeeper;
   }
 
   void run(BenchmarkSize size, Results results) {
@@ -53,6 +55,8 @@ final class LookupWorkload {
         .put("backend-name", "io.vertx.servicediscovery.backend.redis.RedisBackendService")
         .put("endpoints", new JsonArray().add(redis)).put("key", "records-" + records)
         .put("maxPoolSize", 16).put("maxPoolWaiting", 4096), records, Math.max(5, iterations / 10), size, null, 0);
+      Measured zk = measure(ZooKeeperServer.backendConfig(zookeeper, "/records-" + records), records,
+        Math.max(5, iterations / 10), size, null, 0);
       String workload = "lookup, " + String.format("%,d", records) + " records";
       double toLocal = ours.byFilter.median() / local.byFilter.median();
       results.add(new Results.Row(workload, "median ms", ms(ours.byFilter.median()), ms(local.byFilter.median()),
@@ -61,6 +65,9 @@ final class LookupWorkload {
       results.add(new Results.Row(workload, "median ms", ms(ours.byFilter.median()), ms(remote.byFilter.median()),
         "Redis backend", faster, records == 10_000 ? ">= 50x faster than Redis (at 10k)" : "reported",
         records != 10_000 || faster >= 50));
+      double fasterThanZk = zk.byFilter.median() / ours.byFilter.median();
+      results.add(new Results.Row(workload, "median ms", ms(ours.byFilter.median()), ms(zk.byFilter.median()),
+        "ZooKeeper backend", fasterThanZk, "reported (x faster)", true));
       results.add(new Results.Row(workload, "p99 ms", ms(ours.byFilter.p99()), ms(local.byFilter.p99()),
         "default backend", ours.byFilter.p99() / local.byFilter.p99(), "reported", true));
 

@@ -23,32 +23,39 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
  * Workload 2: records stored with many in flight through {@code ServiceDiscovery.publish}, against raw jetcd puts of
- * the same keys and values bound to a lease at the same concurrency (the limit), alternating rounds.
+ * the same keys and values bound to a lease at the same concurrency (the limit), and against Vert.x's ZooKeeper
+ * backend (ephemeral records), alternating rounds.
  */
 final class RegistrationWorkload {
 
   static final int CONCURRENCY = 128;
 
   private final List<String> endpoints;
+  private final String zookeeper;
 
-  RegistrationWorkload(List<String> endpoints) {
+  RegistrationWorkload(List<String> endpoints, String zookeeper) {
     this.endpoints = endpoints;
+    this.zookeeper = zookeeper;
   }
 
   void run(BenchmarkSize size, Results results) throws Exception {
     List<Double> raw = new ArrayList<>();
     List<Double> rawTxn = new ArrayList<>();
     List<Double> ours = new ArrayList<>();
+    List<Double> zk = new ArrayList<>();
     Vertx vertx = Vertx.vertx();
     try (Client client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build()) {
       // Every round starts from a fresh lease (a fresh node for ours): etcd 3.4 writes bound to a lease slow down as
       // the lease holds more keys. A first round warms both paths up (JIT, connections) and is not counted.
       for (int round = 0; round <= size.registrationRounds(); round++) {
-        double oursRate = publishes(vertx, size.registrations());
+        double oursRate = publishes(vertx, etcdBackend(), size.registrations());
         double txnRate = rawPuts(vertx, client, size.registrations(), true);
+        double zkRate = publishes(vertx, ZooKeeperServer.backendConfig(zookeeper, "/registration-" + round),
+          size.registrations());
         if (round > 0) {
           ours.add(oursRate);
           rawTxn.add(txnRate);
+          zk.add(zkRate);
         }
       }
       // Last, and smaller: plain puts bound to a lease are slow on etcd 3.4 and slow etcd's apply loop down for
@@ -67,19 +74,29 @@ final class RegistrationWorkload {
     results.add(new Results.Row(workload, metric, new Stats(ours).median(), raw.get(0),
       "raw jetcd plain puts with lease (" + String.format("%,d", plainPuts(size)) + " keys, 1 round)", ratio,
       ">= 0.8x raw jetcd", ratio >= 0.8));
+    double zkRatio = new Stats(ours).median() / new Stats(zk).median();
+    results.add(new Results.Row(workload, metric, new Stats(ours).median(), new Stats(zk).median(),
+      "ZooKeeper backend, ephemeral records", zkRatio, "reported", true));
   }
 
   private static int plainPuts(BenchmarkSize size) {
     return Math.max(100, size.registrations() / 5);
   }
 
-  /** Publishes through a fresh node (its own Vert.x instance, so its own registry and lease). */
-  private double publishes(Vertx vertx, int count) {
+  private JsonObject etcdBackend() {
+    return new JsonObject().put("backend-name", "etcd").put("endpoints", endpoints)
+      .put("prefix", EtcdExtension.newPrefix());
+  }
+
+  /**
+   * Publishes through a fresh node (its own Vert.x instance, so with this backend its own registry and lease).
+   * Vert.x's ZooKeeper backend never closes its ZooKeeper client, so its records stay until this JVM ends.
+   */
+  private static double publishes(Vertx vertx, JsonObject backend, int count) {
     Vertx node = Vertx.vertx();
     try {
       ServiceDiscovery discovery = ServiceDiscovery.create(node, new ServiceDiscoveryOptions()
-        .setBackendConfiguration(new JsonObject().put("backend-name", "etcd").put("endpoints", endpoints)
-          .put("prefix", EtcdExtension.newPrefix())));
+        .setBackendConfiguration(backend));
       await(discovery.getRecords(record -> true));
       long nanos = Measure.concurrently(vertx, count, CONCURRENCY, index -> discovery.publish(Measure.record(index)));
       return count / (nanos / 1e9);

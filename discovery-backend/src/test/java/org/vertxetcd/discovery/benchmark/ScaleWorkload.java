@@ -13,13 +13,11 @@ import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.launcher.EtcdExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.vertxetcd.discovery.support.TestSupport.await;
@@ -56,8 +54,8 @@ final class ScaleWorkload {
       } finally {
         await(vertx.close());
       }
-      JsonObject probe = probe(new JsonObject().put("backend-name", "etcd").put("endpoints", new JsonArray(endpoints))
-        .put("prefix", prefix));
+      JsonObject probe = ScaleProbe.run(new JsonObject().put("backend-name", "etcd")
+        .put("endpoints", new JsonArray(endpoints)).put("prefix", prefix), "2g", 0);
       int records = probe.getInteger("records");
       String workload = "scale, " + String.format("%,d", records) + " records";
       double syncMs = probe.getDouble("syncMs");
@@ -67,22 +65,6 @@ final class ScaleWorkload {
       double json = (double) probe.getLong("jsonBytes") / records;
       results.add(new Results.Row(workload, "heap bytes per cached record beyond its JSON (" + Math.round(json)
         + " bytes of JSON)", perRecord - json, Double.NaN, "", Double.NaN, "< 1,536 bytes", perRecord - json < 1536));
-    }
-  }
-
-  private static JsonObject probe(JsonObject config) throws Exception {
-    Process process = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-      "-Xmx2g", "-cp", System.getProperty("java.class.path"), ScaleProbe.class.getName(),
-      config.encode()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    try {
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-        throw new IllegalStateException("the scale probe failed: " + output);
-      }
-      output.lines().filter(line -> !line.startsWith("{")).forEach(line -> System.out.println("[probe] " + line));
-      return new JsonObject(output.lines().filter(line -> line.startsWith("{")).reduce((a, b) -> b).orElseThrow());
-    } finally {
-      process.destroyForcibly();
     }
   }
 
