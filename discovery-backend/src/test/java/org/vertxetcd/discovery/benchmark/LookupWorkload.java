@@ -97,9 +97,9 @@ final class LookupWorkload {
   private static Measured measure(JsonObject backend, int records, int iterations, BenchmarkSize size,
                                   Function<Vertx, LookupCall> byName, int byNameIterations) {
     Vertx vertx = Vertx.vertx();
+    ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
+      .setBackendConfiguration(backend));
     try {
-      ServiceDiscovery discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions()
-        .setBackendConfiguration(backend));
       Measure.populate(vertx, discovery, records);
       Stats byFilter = lookups(vertx, iterations, size, () -> discovery.getRecords(new JsonObject().put("name", "svc-7")),
         records / Measure.SERVICE_NAMES);
@@ -111,9 +111,10 @@ final class LookupWorkload {
           : byName.apply(vertx);
         probe = lookups(vertx, byNameIterations, size, call, PROBE_INSTANCES);
       }
-      discovery.close();
       return new Measured(byFilter, probe);
     } finally {
+      discovery.close();
+      ZooKeeperServer.closeBackendClient(discovery);
       await(vertx.close());
     }
   }

@@ -90,17 +90,18 @@ final class RegistrationWorkload {
 
   /**
    * Publishes through a fresh node (its own Vert.x instance, so with this backend its own registry and lease).
-   * Vert.x's ZooKeeper backend never closes its ZooKeeper client, so its records stay until this JVM ends.
+   * Vert.x's ZooKeeper backend never closes its ZooKeeper client: the harness closes it after the count.
    */
   private static double publishes(Vertx vertx, JsonObject backend, int count) {
     Vertx node = Vertx.vertx();
+    ServiceDiscovery discovery = ServiceDiscovery.create(node, new ServiceDiscoveryOptions()
+      .setBackendConfiguration(backend));
     try {
-      ServiceDiscovery discovery = ServiceDiscovery.create(node, new ServiceDiscoveryOptions()
-        .setBackendConfiguration(backend));
       await(discovery.getRecords(record -> true));
       long nanos = Measure.concurrently(vertx, count, CONCURRENCY, index -> discovery.publish(Measure.record(index)));
       return count / (nanos / 1e9);
     } finally {
+      ZooKeeperServer.closeBackendClient(discovery);
       await(node.close());
     }
   }

@@ -1,8 +1,12 @@
 package org.vertxetcd.discovery.benchmark;
 
 import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.backend.zookeeper.ZookeeperBackendService;
+import org.apache.curator.framework.CuratorFramework;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,6 +86,27 @@ final class ZooKeeperServer extends ReferenceServer {
   /** @return the connection string of Vert.x's ZooKeeper backend ({@code connection}) */
   String connectionString() {
     return "127.0.0.1:" + port();
+  }
+
+  /**
+   * Closes the ZooKeeper client of a discovery on Vert.x's ZooKeeper backend, which never closes it itself (nor on
+   * {@code ServiceDiscovery.close()}, nor on {@code Vertx.close()}): without this, each client reconnects to the stopped
+   * server for as long as the JVM lives. A discovery on another backend is left alone.
+   *
+   * @param discovery a discovery created with {@link #backendConfig}, or on another backend
+   */
+  static void closeBackendClient(ServiceDiscovery discovery) {
+    try {
+      Field backendField = discovery.getClass().getDeclaredField("backend");
+      backendField.setAccessible(true);
+      if (backendField.get(discovery) instanceof ZookeeperBackendService backend) {
+        Field clientField = ZookeeperBackendService.class.getDeclaredField("client");
+        clientField.setAccessible(true);
+        ((CuratorFramework) clientField.get(backend)).close();
+      }
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Cannot reach the ZooKeeper client of Vert.x's ZooKeeper backend", e);
+    }
   }
 
   /**

@@ -34,6 +34,11 @@ public final class DiscoveryNode {
   private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
   private static final Vertx TIMERS = Vertx.vertx();
   private static JsonObject config;
+  /**
+   * The raw jetcd client of {@code raw-timed-put}, one for the process as the registry has one: a client created per
+   * block would time a connection set-up with its first put.
+   */
+  private static Client rawClient;
 
   private DiscoveryNode() {
   }
@@ -160,8 +165,11 @@ public final class DiscoveryNode {
 
   /** The same with raw jetcd puts: the value is the monotonic clock just before the put. */
   private static Future<Object> rawTimedPut(Vertx vertx, String prefix, int count, int gapMs) {
-    Client client = Client.builder().endpoints(config.getJsonArray("endpoints").stream().map(String.class::cast)
-      .toArray(String[]::new)).build();
+    if (rawClient == null) {
+      rawClient = Client.builder().endpoints(config.getJsonArray("endpoints").stream().map(String.class::cast)
+        .toArray(String[]::new)).build();
+    }
+    Client client = rawClient;
     Future<Object> chain = Future.succeededFuture();
     for (int i = 0; i < count; i++) {
       int sequence = i;
@@ -170,10 +178,7 @@ public final class DiscoveryNode {
           ByteSequence.from(Long.toString(System.nanoTime()), StandardCharsets.UTF_8)), vertx.getOrCreateContext()))
         .compose(put -> pause(gapMs));
     }
-    return chain.eventually(() -> {
-      client.close();
-      return Future.succeededFuture();
-    });
+    return chain;
   }
 
   /**
