@@ -4,8 +4,8 @@
 # file, Redis for the benchmark's tiny run), then builds with Maven and runs all tests against real etcd processes,
 # once on etcd 3.4 (the system's etcd, Debian bookworm's 3.4.23) and once on etcd 3.5 (Debian trixie's 3.5.16,
 # fetched into .work/etcd-3.5 by scripts/fetch-etcd-3.5.sh, not installed). The second run leaves out the tests
-# tagged etcd-version-independent (the docker-compose and browser tests). Both runs happen even when the first
-# fails; the script fails when either does.
+# tagged etcd-version-independent (the docker-compose and browser tests, and the benchmark's tiny run). Both runs
+# happen even when the first fails; the script fails when either does.
 #   scripts/test.sh --etcd 3.5          one version only (or ETCD_VERSIONS=3.5), every test on it
 #   scripts/test.sh -pl discovery-backend -Dtest=EventsTest    other arguments go to Maven
 set -euo pipefail

@@ -100,6 +100,11 @@ public final class FaultProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
+  /** @return whether the proxy still listens (it stops for good on {@link #close()}) */
+  boolean isListening() {
+    return !server.isClosed();
+  }
+
   /** Cuts the network: nothing flows, nothing new is served, nothing is closed. */
   public void cut() {
     cut = true;

@@ -97,6 +97,11 @@ final class PeerNetwork implements FaultProxy.ConnectionOrigins, AutoCloseable {
     return isolated.contains(origin);
   }
 
+  /** @return whether any of the proxies still listens */
+  boolean isListening() {
+    return proxies.stream().anyMatch(FaultProxy::isListening);
+  }
+
   /** Stops every proxy and closes their connections. */
   @Override
   public void close() {
