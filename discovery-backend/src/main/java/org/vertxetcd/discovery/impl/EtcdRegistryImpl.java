@@ -83,6 +83,11 @@ public final class EtcdRegistryImpl implements EtcdRegistry {
     return reference.registry().health();
   }
 
+  /** @return the view this registry answers lookups from, as it is now (what tests check answers against) */
+  public RegistryView view() {
+    return reference.registry().view();
+  }
+
   @Override
   public ReadinessBinding bindReadiness(Supplier<Future<Boolean>> check, ReadinessOptions options) {
     Objects.requireNonNull(check, "check");

@@ -52,7 +52,10 @@ public final class RecordCache {
    */
   private volatile RecordArray recordArray;
   private volatile long revision;
-  /** Counts the changes lookups can see: a reader that saw the same count before sees the same view. */
+  /**
+   * Counts the changes lookups can see, twice each: once before the maps change (the count is odd while they do) and
+   * once after. A reader that sees the same even count before and after its read saw one state of the view.
+   */
   private final AtomicLong changes = new AtomicLong();
   private long newestLocalWrite;
 
@@ -73,7 +76,10 @@ public final class RecordCache {
     return new RecordCache(true);
   }
 
-  /** @return how many changes lookups could see so far; equal counts mean equal answers */
+  /**
+   * @return a count that grows with every change lookups can see, odd while one is being applied: equal even counts
+   *     before and after a read mean the read saw one state
+   */
   public long changeCount() {
     return changes.get();
   }
@@ -152,8 +158,8 @@ public final class RecordCache {
       return taken.records;
     }
     CachedRecord[] records = entries.values().stream().map(Entry::record).toArray(CachedRecord[]::new);
-    // Kept only when no change was counted meanwhile; a change still being applied is counted right after it.
-    if (changes.get() == count) {
+    // Kept only when no change was applied meanwhile, nor being applied when the count was read.
+    if (count % 2 == 0 && changes.get() == count) {
       recordArray = new RecordArray(count, records);
     }
     return records;
@@ -223,6 +229,7 @@ public final class RecordCache {
    * @return the entry it replaces, {@code null} when there was none
    */
   public Entry apply(String registration, Entry entry) {
+    changes.incrementAndGet();
     try {
       return applyToMaps(registration, entry);
     } finally {
@@ -274,6 +281,7 @@ public final class RecordCache {
     }
     newestLocalWrite = Math.max(newestLocalWrite, revision);
     if (revision > this.revision) {
+      changes.incrementAndGet();
       localWrites.merge(registration, new LocalWrite(entry, revision),
         (older, newer) -> newer.revision >= older.revision ? newer : older);
       changes.incrementAndGet();

@@ -125,6 +125,21 @@ public final class RegistryView {
     return changes;
   }
 
+  /**
+   * @return whether a change is being applied to the view now: a lookup that starts then may see part of it even if
+   *     {@link #changeCount()} is the same after it
+   */
+  public boolean isChanging() {
+    boolean changing = ranges.ownView().changeCount() % 2 != 0;
+    for (WatchedRange range : ranges.ranges()) {
+      changing |= range.cache().changeCount() % 2 != 0;
+    }
+    for (WatchedRange imported : imports) {
+      changing |= imported.cache().changeCount() % 2 != 0;
+    }
+    return changing;
+  }
+
   /** @return the number of records in the view, imports included */
   public int size() {
     int size = ranges.ownView().size();
