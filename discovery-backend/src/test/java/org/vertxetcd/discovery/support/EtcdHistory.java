@@ -58,13 +58,18 @@ public final class EtcdHistory implements AutoCloseable {
     }
   }
 
+  /** The largest read this oracle takes: the whole registry of a long chaos run, with room to spare. */
+  private static final int MAX_READ_BYTES = 256 * 1024 * 1024;
+
   private final Client client;
 
   /**
    * @param endpoints the cluster's client URLs
    */
   public EtcdHistory(List<String> endpoints) {
-    client = Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+    // A ten-minute chaos run leaves tens of thousands of records: whole-prefix reads exceed gRPC's default 4 MiB.
+    client = Client.builder().endpoints(endpoints.toArray(String[]::new)).maxInboundMessageSize(MAX_READ_BYTES)
+      .build();
   }
 
   /** @return the cluster's current revision */
@@ -173,7 +178,8 @@ public final class EtcdHistory implements AutoCloseable {
    * @return the registrations of the keys bound to that lease
    */
   public List<String> registrationsOfLease(String prefix, long lease) throws Exception {
-    return client.getKVClient().get(rangeStart(prefix), GetOption.builder().withRange(rangeEnd(prefix)).build())
+    return client.getKVClient().get(rangeStart(prefix), GetOption.builder().withRange(rangeEnd(prefix))
+        .withKeysOnly(true).build())
       .get(10, TimeUnit.SECONDS).getKvs().stream()
       .filter(kv -> kv.getLease() == lease)
       .map(kv -> RecordKey.parse(prefix, kv.getKey()))
