@@ -136,7 +136,8 @@ public final class EtcdHistory implements AutoCloseable {
       markRevision.set(client.getKVClient().put(mark, ByteSequence.from("history mark", StandardCharsets.UTF_8))
         .get(10, TimeUnit.SECONDS).getHeader().getRevision());
       checkMark.run();
-      reached.get(20, TimeUnit.SECONDS);
+      // The whole history streams back: a long chaos run holds hundreds of thousands of revisions.
+      reached.get(20_000 + (toRevision - fromRevision), TimeUnit.MILLISECONDS);
     }
     synchronized (events) {
       for (WatchEvent event : events) {
