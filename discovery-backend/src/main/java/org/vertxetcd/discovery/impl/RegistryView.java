@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /**
  * What lookups read: the registry's watched ranges (the whole prefix, or one per service in scope), this node's own
@@ -115,14 +116,8 @@ public final class RegistryView {
 
   /** @return a count of the view's changes: while it stays the same, so do the answers of lookups */
   public long changeCount() {
-    long changes = ranges.ownView().changeCount() + ranges.ranges().size();
-    for (WatchedRange range : ranges.ranges()) {
-      changes += range.cache().changeCount();
-    }
-    for (WatchedRange imported : imports) {
-      changes += imported.cache().changeCount();
-    }
-    return changes;
+    // A range that joins the scope changes the count too.
+    return sumOverCaches(RecordCache::changeCount) + ranges.ranges().size();
   }
 
   /**
@@ -130,26 +125,24 @@ public final class RegistryView {
    *     {@link #changeCount()} is the same after it
    */
   public boolean isChanging() {
-    boolean changing = ranges.ownView().changeCount() % 2 != 0;
-    for (WatchedRange range : ranges.ranges()) {
-      changing |= range.cache().changeCount() % 2 != 0;
-    }
-    for (WatchedRange imported : imports) {
-      changing |= imported.cache().changeCount() % 2 != 0;
-    }
-    return changing;
+    return sumOverCaches(cache -> cache.changeCount() % 2) > 0;
   }
 
   /** @return the number of records in the view, imports included */
   public int size() {
-    int size = ranges.ownView().size();
+    return (int) sumOverCaches(RecordCache::size);
+  }
+
+  /** Sums a figure of every cache the view reads (without a list of them: the resolver asks on every request). */
+  private long sumOverCaches(ToLongFunction<RecordCache> figure) {
+    long sum = figure.applyAsLong(ranges.ownView());
     for (WatchedRange range : ranges.ranges()) {
-      size += range.cache().size();
+      sum += figure.applyAsLong(range.cache());
     }
     for (WatchedRange imported : imports) {
-      size += imported.cache().size();
+      sum += figure.applyAsLong(imported.cache());
     }
-    return size;
+    return sum;
   }
 
   /**
