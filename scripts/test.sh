@@ -47,18 +47,29 @@ for arg in "${maven_args[@]}"; do
   esac
 done
 
+# Each run's output is kept in .work/test-etcd-VERSION.log, so that the summary at the end can name what failed in an
+# earlier run whose output has long scrolled away.
+mkdir -p .work
 failed=()
 for i in "${!versions[@]}"; do
   skip=()
   # -Dtest may name only tests the later runs leave out: that is not a failure there.
   [ "$i" -eq 0 ] || skip=(-DexcludedGroups=etcd-version-independent -Dsurefire.failIfNoSpecifiedTests=false)
   echo "=== Tests on etcd ${versions[$i]}: ${binaries[$i]} ($("${binaries[$i]}" --version | head -n 1))"
-  if ! env -u ETCDCTL_BINARY ETCD_BINARY="${binaries[$i]}" mvn -B verify "${skip[@]}" "${maven_args[@]}"; then
+  log=".work/test-etcd-${versions[$i]}.log"
+  if ! env -u ETCDCTL_BINARY ETCD_BINARY="${binaries[$i]}" mvn -B -Dstyle.color=never verify "${skip[@]}" \
+      "${maven_args[@]}" 2>&1 | tee "$log"; then
     failed+=("${versions[$i]}")
   fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
+  for version in "${failed[@]}"; do
+    echo "=== What failed on etcd $version (the whole output: .work/test-etcd-$version.log)"
+    # Maven's own summary of a failed module: the failing tests with their first message line, and the module.
+    grep -E '<<< (FAILURE|ERROR)!|^\[ERROR\] (Failures:|Errors:|  )|FAILURE \[' ".work/test-etcd-$version.log" \
+      | head -n 40 || true
+  done
   echo "=== Tests FAILED on etcd ${failed[*]} (of ${versions[*]})"
   exit 1
 fi
