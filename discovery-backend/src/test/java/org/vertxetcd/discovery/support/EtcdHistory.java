@@ -165,12 +165,12 @@ public final class EtcdHistory implements AutoCloseable {
   }
 
   /**
-   * @param events events a node published
+   * @param events events a node published, in their comparable form
    * @param after  keep those with a revision greater than this
-   * @return their comparable form
+   * @return those events
    */
-  public static List<Change> changesOf(List<RegistryEvent> events, long after) {
-    return events.stream().filter(event -> event.revision() > after).map(Change::of).collect(Collectors.toList());
+  public static List<Change> changesAfter(List<Change> events, long after) {
+    return events.stream().filter(event -> event.revision() > after).collect(Collectors.toList());
   }
 
   /**

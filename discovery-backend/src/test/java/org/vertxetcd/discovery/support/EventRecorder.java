@@ -93,19 +93,19 @@ public final class EventRecorder {
    * Checks the exactly-once, in-order contract on what was received so far.
    */
   public void assertInRevisionOrderWithoutDuplicates() {
-    assertInRevisionOrderWithoutDuplicates(events());
+    assertInRevisionOrderWithoutDuplicates(events().stream().map(EtcdHistory.Change::of).toList());
   }
 
   /**
    * Checks that revisions never go back, and that no change (a key at a revision) arrived twice. Several events may
    * share a revision: a revoked lease deletes all its keys at once.
    *
-   * @param events events in arrival order
+   * @param events events in arrival order, in their comparable form
    */
-  public static void assertInRevisionOrderWithoutDuplicates(List<RegistryEvent> events) {
+  public static void assertInRevisionOrderWithoutDuplicates(List<EtcdHistory.Change> events) {
     for (int i = 1; i < events.size(); i++) {
-      RegistryEvent previous = events.get(i - 1);
-      RegistryEvent event = events.get(i);
+      EtcdHistory.Change previous = events.get(i - 1);
+      EtcdHistory.Change event = events.get(i);
       int at = i;
       // Messages built only on failure: tens of thousands of events must not be printed per event.
       assertTrue(event.revision() >= previous.revision(), () -> "revision order broken at " + at + ": "

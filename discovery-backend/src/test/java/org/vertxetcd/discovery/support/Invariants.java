@@ -77,7 +77,7 @@ public final class Invariants {
         .filter(change -> change.revision() > node.startRevision() && change.revision() <= end).toList();
       // Events reach the recorder through the event bus, a moment after the view applied them.
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(expected,
-        EtcdHistory.changesOf(node.events(), node.startRevision()).stream()
+        EtcdHistory.changesAfter(node.events(), node.startRevision()).stream()
           .filter(change -> change.revision() <= end).toList(),
         node + " published every change exactly once, in order"));
     }

@@ -11,7 +11,6 @@ import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.impl.EtcdRegistryImpl;
 import org.vertxetcd.discovery.impl.RegistryView;
-import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistryHealth;
 
@@ -28,7 +27,7 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
  * A node of a fault test in this JVM: its own Vert.x instance, a {@link ServiceDiscovery} and an {@link EtcdRegistry}
- * sharing one registry, recorders for its events and state changes, and the records it knows it registered.
+ * sharing one registry, a log of its change events, a recorder of its state changes, and the records it knows it registered.
  */
 public final class TestNode implements AutoCloseable {
 
@@ -39,7 +38,7 @@ public final class TestNode implements AutoCloseable {
   private final Vertx vertx;
   private final ServiceDiscovery discovery;
   private final EtcdRegistry registry;
-  private final EventRecorder events;
+  private final ChangeLog events;
   private final EventRecorder states;
   private final long startRevision;
   /** Guarded by itself, with {@link #liveIndex}: a list, so that a random one is picked without copying them all. */
@@ -53,7 +52,7 @@ public final class TestNode implements AutoCloseable {
     this.name = name;
     EtcdBackendOptions options = new EtcdBackendOptions(config);
     vertx = Vertx.vertx();
-    events = EventRecorder.listen(vertx, options.getEventsAddress());
+    events = ChangeLog.listen(vertx, options.getEventsAddress());
     states = EventRecorder.listen(vertx, options.getStateAddress());
     registry = EtcdRegistry.create(vertx, options);
     discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setBackendConfiguration(config));
@@ -185,9 +184,9 @@ public final class TestNode implements AutoCloseable {
     }, bound, ViewAnswer::problem, PROBE_PACE);
   }
 
-  /** @return the change events this node published since it started */
-  public List<RegistryEvent> events() {
-    return events.events();
+  /** @return the change events this node published since it started, in their comparable form */
+  public List<EtcdHistory.Change> events() {
+    return events.changes();
   }
 
   /**

@@ -15,6 +15,7 @@ import org.vertxetcd.launcher.EtcdMember;
 import org.vertxetcd.launcher.FaultProxy;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -76,7 +77,7 @@ class ChaosTest {
     while (System.nanoTime() < end) {
       Fault fault = faults.get(random.nextInt(faults.size()));
       Duration hold = Duration.ofMillis(500 + random.nextInt((TTL + 2) * 1000));
-      System.out.printf("chaos: %s for %d ms%n", fault.name(), hold.toMillis());
+      System.out.printf("chaos: %s %s for %d ms%n", Instant.now(), fault.name(), hold.toMillis());
       List<LookupProbe<TestNode.ViewAnswer>> probes = nodes.stream()
         .map(node -> node.lookupProbe(etcd.lookupBound())).toList();
       try {

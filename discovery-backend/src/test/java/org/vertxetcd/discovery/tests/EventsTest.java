@@ -17,6 +17,7 @@ import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistrySubscription;
 import org.vertxetcd.discovery.support.DiscoveryExtension;
+import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.EventRecorder;
 
 import java.time.Duration;
@@ -154,7 +155,7 @@ class EventsTest {
       received.forEach(event -> view.put(event.registration(), event.record()));
       assertEquals(400, view.size(), "snapshot + events = every record, none missed");
     });
-    EventRecorder.assertInRevisionOrderWithoutDuplicates(received);
+    EventRecorder.assertInRevisionOrderWithoutDuplicates(received.stream().map(EtcdHistory.Change::of).toList());
     long overlap = received.stream().filter(event -> subscription.snapshot().records().stream()
       .anyMatch(record -> record.getRegistration().equals(event.registration()))).count();
     assertEquals(0, overlap, "no change is both in the snapshot and delivered as an event");

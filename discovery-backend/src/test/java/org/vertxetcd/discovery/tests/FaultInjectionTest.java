@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.vertxetcd.discovery.EtcdDiscoveryException;
-import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistryHealth;
 import org.vertxetcd.discovery.EtcdDiscoveryException.Reason;
+import org.vertxetcd.discovery.support.ChangeLog;
 import org.vertxetcd.discovery.support.DiscoveryExtension;
 import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.Invariants;
@@ -32,7 +32,6 @@ import org.vertxetcd.launcher.FaultProxy;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -251,10 +250,10 @@ class FaultInjectionTest {
     await().atMost(Duration.ofSeconds(20)).pollInterval(POLL).until(() -> joined(watcher).containsAll(added));
     figure("watcher behind a compaction: the difference is published after reconnecting", healed);
     Invariants.check(history, prefix, List.of(writer, watcher), false);
-    List<RegistryEvent> diff = watcher.events().subList(eventsBefore, watcher.events().size());
-    assertEquals(Set.of(removed), registrationsOf(diff, RegistryEventType.LEAVE));
-    assertEquals(Set.of(kept.get(0)), registrationsOf(diff, RegistryEventType.UPDATE));
-    assertEquals(added, registrationsOf(diff, RegistryEventType.JOIN),
+    List<EtcdHistory.Change> diff = watcher.events().subList(eventsBefore, watcher.events().size());
+    assertEquals(Set.of(removed), ChangeLog.registrations(diff, RegistryEventType.LEAVE));
+    assertEquals(Set.of(kept.get(0)), ChangeLog.registrations(diff, RegistryEventType.UPDATE));
+    assertEquals(added, ChangeLog.registrations(diff, RegistryEventType.JOIN),
       "the difference, not the history: a record born and gone while disconnected is not reported");
   }
 
@@ -281,11 +280,11 @@ class FaultInjectionTest {
     // jetcd's own resume comes 500 ms after the error: long enough to see any create it would add.
     await().during(JETCD_RESUME_DELAY.multipliedBy(2)).atMost(JETCD_RESUME_DELAY.multipliedBy(4))
       .until(() -> member.watchStartRevisions().equals(List.of(11L, 11L)));
-    List<RegistryEvent> events = watcher.events();
-    assertEquals(missed, events.stream().map(RegistryEvent::registration).collect(Collectors.toList()),
+    List<EtcdHistory.Change> events = watcher.events();
+    assertEquals(missed, events.stream().map(EtcdHistory.Change::registration).collect(Collectors.toList()),
       "one JOIN per missed record, in revision order");
     assertEquals(LongStream.rangeClosed(11, 40).boxed().collect(Collectors.toList()),
-      events.stream().map(RegistryEvent::revision).collect(Collectors.toList()));
+      events.stream().map(EtcdHistory.Change::revision).collect(Collectors.toList()));
     Set<String> view = await(watcher.registry().snapshot()).records().stream().map(Record::getRegistration)
       .collect(Collectors.toSet());
     assertEquals(Stream.concat(before.stream(), missed.stream()).collect(Collectors.toSet()), view);
@@ -423,15 +422,10 @@ class FaultInjectionTest {
   }
 
   private static Set<String> joined(TestNode node) {
-    return registrationsOf(node.events(), RegistryEventType.JOIN);
+    return ChangeLog.registrations(node.events(), RegistryEventType.JOIN);
   }
 
   private static Set<String> left(TestNode node) {
-    return registrationsOf(node.events(), RegistryEventType.LEAVE);
-  }
-
-  private static Set<String> registrationsOf(List<RegistryEvent> events, RegistryEventType type) {
-    return events.stream().filter(event -> event.type() == type).map(RegistryEvent::registration)
-      .collect(Collectors.toCollection(HashSet::new));
+    return ChangeLog.registrations(node.events(), RegistryEventType.LEAVE);
   }
 }

@@ -14,9 +14,9 @@ import org.junit.runner.JUnitCore;
 import org.junit.runner.Result;
 import org.vertxetcd.discovery.EtcdBackendOptions;
 import org.vertxetcd.discovery.EtcdBackendService;
-import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.RegistryHealth;
+import org.vertxetcd.discovery.support.ChangeLog;
 import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.Invariants;
 import org.vertxetcd.discovery.support.TestNode;
@@ -108,7 +108,7 @@ class GrpcProxyTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> reader.events().size() == 5);
     assertEquals(List.of(RegistryEventType.JOIN, RegistryEventType.JOIN, RegistryEventType.JOIN,
-      RegistryEventType.UPDATE, RegistryEventType.LEAVE), reader.events().stream().map(RegistryEvent::type).toList());
+      RegistryEventType.UPDATE, RegistryEventType.LEAVE), reader.events().stream().map(EtcdHistory.Change::type).toList());
     Invariants.check(history, prefix, nodes);
   }
 
@@ -153,10 +153,10 @@ class GrpcProxyTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> registrationsOf(watcher, RegistryEventType.JOIN)
       .containsAll(added));
     Invariants.check(history, prefix, nodes, false);
-    List<RegistryEvent> difference = watcher.events().subList(eventsBefore, watcher.events().size());
-    assertEquals(Set.of(removed), registrationsOf(difference, RegistryEventType.LEAVE));
-    assertEquals(Set.of(kept.get(0)), registrationsOf(difference, RegistryEventType.UPDATE));
-    assertEquals(added, registrationsOf(difference, RegistryEventType.JOIN),
+    List<EtcdHistory.Change> difference = watcher.events().subList(eventsBefore, watcher.events().size());
+    assertEquals(Set.of(removed), ChangeLog.registrations(difference, RegistryEventType.LEAVE));
+    assertEquals(Set.of(kept.get(0)), ChangeLog.registrations(difference, RegistryEventType.UPDATE));
+    assertEquals(added, ChangeLog.registrations(difference, RegistryEventType.JOIN),
       "the difference, not the history: a record born and gone meanwhile is not reported");
   }
 
@@ -202,11 +202,6 @@ class GrpcProxyTest {
   }
 
   private static Set<String> registrationsOf(TestNode node, RegistryEventType type) {
-    return registrationsOf(node.events(), type);
-  }
-
-  private static Set<String> registrationsOf(List<RegistryEvent> events, RegistryEventType type) {
-    return events.stream().filter(event -> event.type() == type).map(RegistryEvent::registration)
-      .collect(Collectors.toSet());
+    return ChangeLog.registrations(node.events(), type);
   }
 }

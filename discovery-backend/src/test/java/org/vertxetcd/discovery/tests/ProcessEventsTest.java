@@ -11,6 +11,7 @@ import org.vertxetcd.discovery.EtcdRegistry;
 import org.vertxetcd.discovery.RegistryEvent;
 import org.vertxetcd.discovery.RegistryEventType;
 import org.vertxetcd.discovery.support.DiscoveryExtension;
+import org.vertxetcd.discovery.support.EtcdHistory;
 import org.vertxetcd.discovery.support.EventRecorder;
 import org.vertxetcd.discovery.support.NodeProcess;
 
@@ -105,7 +106,7 @@ class ProcessEventsTest {
     await().atMost(etcd.delivery()).until(() -> events.events().size() >= expected);
     List<RegistryEvent> received = events.events();
     assertEquals(expected, received.size(), "every change exactly once");
-    EventRecorder.assertInRevisionOrderWithoutDuplicates(received);
+    EventRecorder.assertInRevisionOrderWithoutDuplicates(received.stream().map(EtcdHistory.Change::of).toList());
     Map<String, List<RegistryEventType>> history = new LinkedHashMap<>();
     received.forEach(event -> history.computeIfAbsent(event.registration(), r -> new ArrayList<>()).add(event.type()));
     assertEquals(registrations, history.keySet());
