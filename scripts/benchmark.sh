@@ -21,9 +21,10 @@ fi
 PATH="$PATH:/usr/share/zookeeper/bin" scripts/install-packages.sh etcd:etcd-server etcdctl:etcd-client \
   redis-server:redis-server zkServer.sh:zookeeper
 
-# -am builds the etcd launcher too; in the same run its classes stand on the class path as target/classes.
-mvn -B -q -pl discovery-backend -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/benchmark.classpath
+# -am builds the etcd launcher too; in the same run its classes stand on the class path as target/classes. Plain
+# output: Maven 3.8's Jansi writes colour resets (ESC[0m) even in batch mode, unless told not to.
+MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -q -Dstyle.color=never -pl discovery-backend -am \
+  test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/benchmark.classpath
 cd discovery-backend
 exec java -Xmx3g -XX:+UseG1GC -cp "target/test-classes:target/classes:$(cat target/benchmark.classpath)" \
   org.vertxetcd.discovery.benchmark.Benchmark "$@"

@@ -11,6 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Plain output, as in scripts/demo.sh: without this JVM property Maven 3.8's Jansi writes colour resets (ESC[0m)
+# even in batch mode without colours.
+export MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true"
+
 read -ra versions <<<"${ETCD_VERSIONS:-3.4 3.5}"
 maven_args=()
 while [ $# -gt 0 ]; do
@@ -42,7 +46,7 @@ done
 for arg in "${maven_args[@]}"; do
   case "$arg" in
     -pl | -pl* | --projects | --projects=*)
-      mvn -B -q -DskipTests install -pl etcd-launcher,discovery-backend
+      mvn -B -q -Dstyle.color=never -DskipTests install -pl etcd-launcher,discovery-backend
       break ;;
   esac
 done
