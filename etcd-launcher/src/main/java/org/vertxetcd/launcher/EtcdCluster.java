@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * <p>
  * Every process is stopped by {@link #close()}, or when the JVM that started it ends, however it ends (even by
  * SIGKILL): a watchdog per process notices. The JVM's own shutdown hooks can therefore still use etcd, e.g. to revoke
- * leases. A cluster built {@link Builder#partitionable()} can also cut one member off from the others while its
+ * leases. The data of a JVM that ended without closing its cluster is deleted by the next cluster built, in any JVM.
+ * A cluster built {@link Builder#partitionable()} can also cut one member off from the others while its
  * clients still reach it ({@link EtcdMember#isolate()}). Methods block; do not call them on an event loop.
  * <pre>
  * try (EtcdCluster etcd = EtcdCluster.builder().members(3).build().start()) {
@@ -77,7 +78,8 @@ public final class EtcdCluster implements AutoCloseable {
 
     /**
      * @param dataRoot the directory holding the members' data directories and logs; kept on close. By default a new
-     *                 temporary directory (under {@code /dev/shm} when it exists) that close deletes
+     *                 temporary directory (under {@code /dev/shm} when it exists) that close deletes, or the next
+     *                 cluster built when this JVM ends without closing it
      * @return this builder
      */
     public Builder dataRoot(Path dataRoot) {
@@ -141,6 +143,9 @@ public final class EtcdCluster implements AutoCloseable {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(EtcdCluster.class);
+  private static final String DATA_ROOT_PREFIX = "etcd-";
+  /** In a temporary data root: the pid and start time of the process that created it. */
+  private static final String OWNER_FILE = "owner";
   private static final long HEALTH_POLL_MILLIS = 100;
   private static final String INSTALL_HINT = "install it with 'apt-get install -y etcd-server etcd-client' "
     + "(Debian/Ubuntu) or point %s at it";
@@ -161,7 +166,7 @@ public final class EtcdCluster implements AutoCloseable {
   private EtcdCluster(Builder builder, String binary, String etcdctl) throws IOException {
     this.binary = binary;
     this.ownsDataRoot = builder.dataRoot == null;
-    this.dataRoot = ownsDataRoot ? Files.createTempDirectory(tempBase(), "etcd-") : builder.dataRoot;
+    this.dataRoot = ownsDataRoot ? createDataRoot() : builder.dataRoot;
     Files.createDirectories(dataRoot);
     this.etcdctl = new Etcdctl(etcdctl, builder.etcdctlArguments, dataRoot);
     this.scheme = builder.scheme;
@@ -404,6 +409,58 @@ public final class EtcdCluster implements AutoCloseable {
 
   private void destroyAll() {
     members.forEach(EtcdMember::destroy);
+  }
+
+  /**
+   * A new temporary data root, marked with this JVM as its owner; first deletes the data roots whose owner ended
+   * without closing its cluster (killed, or stopped by a timeout): their etcd processes ended with it (see
+   * {@link WatchedProcess}), but their data stayed, in memory when under {@code /dev/shm}.
+   */
+  private static Path createDataRoot() throws IOException {
+    Path base = tempBase();
+    deleteAbandonedDataRoots(base);
+    Path root = Files.createTempDirectory(base, DATA_ROOT_PREFIX);
+    Files.writeString(root.resolve(OWNER_FILE), ownerOf(ProcessHandle.current()));
+    return root;
+  }
+
+  private static void deleteAbandonedDataRoots(Path base) {
+    try (Stream<Path> roots = Files.list(base)) {
+      roots.filter(root -> root.getFileName().toString().startsWith(DATA_ROOT_PREFIX))
+        .filter(EtcdCluster::isAbandoned)
+        .forEach(root -> {
+          LOG.info("Deleting {}: the etcd data of a process that ended without closing its cluster", root);
+          try {
+            deleteRecursively(root);
+          } catch (UncheckedIOException e) {
+            LOG.warn("Cannot delete the abandoned etcd data in {}", root, e);
+          }
+        });
+    } catch (IOException e) {
+      LOG.warn("Cannot look for abandoned etcd data in {}", base, e);
+    }
+  }
+
+  /** Only a root marked by a process that is gone: a root of another user's or of a live process is left alone. */
+  private static boolean isAbandoned(Path root) {
+    Path owner = root.resolve(OWNER_FILE);
+    if (!Files.isRegularFile(owner)) {
+      return false;
+    }
+    try {
+      String recorded = Files.readString(owner).trim();
+      long pid = Long.parseLong(recorded.substring(0, recorded.indexOf(' ')));
+      // The start time tells a pid reused by another process from the owner itself.
+      return ProcessHandle.of(pid).map(process -> !ownerOf(process).equals(recorded)).orElse(true);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Cannot read the owner of {}: leaving it", root, e);
+      return false;
+    }
+  }
+
+  /** @return the pid and start time of a process, as the owner file of a data root records them */
+  private static String ownerOf(ProcessHandle process) {
+    return process.pid() + " " + process.info().startInstant().map(Object::toString).orElse("unknown");
   }
 
   private static Path tempBase() {
