@@ -25,15 +25,15 @@ import static org.awaitility.Awaitility.await;
 import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
- * Random etcd faults while two nodes write and a third watches, then the invariants. The default suite runs it for a
- * minute; {@code mvn verify -Pchaos} runs it for ten ({@code -Dchaos.seconds=N} for any other length). The seed is
- * printed; {@code -Dchaos.seed=S} replays a run's choice of faults.
+ * Random etcd faults while two nodes write and a third watches, then the invariants. The default suite runs it for 40
+ * seconds; {@code mvn verify -Pchaos} runs it for ten minutes ({@code -Dchaos.seconds=N} for any other length). The
+ * seed is printed; {@code -Dchaos.seed=S} replays a run's choice of faults.
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 class ChaosTest {
 
   private static final int TTL = 3;
-  private static final long SECONDS = Long.getLong("chaos.seconds", 60);
+  private static final long SECONDS = Long.getLong("chaos.seconds", 40);
   private static final long SEED = Long.getLong("chaos.seed", System.nanoTime());
 
   private static final long REQUEST_TIMEOUT = 2_000;
