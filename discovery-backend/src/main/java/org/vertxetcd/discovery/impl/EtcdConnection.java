@@ -44,7 +44,7 @@ public final class EtcdConnection {
   private static final Duration GRPC_KEEPALIVE_TIMEOUT = Duration.ofSeconds(3);
 
   /** Large list pages (many records, or records near etcd's 1.5 MiB limit) need more than gRPC's default 4 MiB. */
-  private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+  static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
   /** Builds clients off Vert.x threads; daemon threads that end when idle. */
   private static final Executor CREATOR = Executors.newCachedThreadPool(runnable -> {
