@@ -56,6 +56,14 @@ public final class EtcdHistory implements AutoCloseable {
     public static Change of(RegistryEvent event) {
       return new Change(event.type(), event.registration(), event.revision());
     }
+
+    /**
+     * @param events events a node published
+     * @return their comparable forms, in the same order
+     */
+    public static List<Change> ofAll(List<RegistryEvent> events) {
+      return events.stream().map(Change::of).toList();
+    }
   }
 
   /** The largest read this oracle takes: the whole registry of a long chaos run, with room to spare. */

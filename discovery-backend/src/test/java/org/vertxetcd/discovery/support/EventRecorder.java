@@ -93,7 +93,7 @@ public final class EventRecorder {
    * Checks the exactly-once, in-order contract on what was received so far.
    */
   public void assertInRevisionOrderWithoutDuplicates() {
-    assertInRevisionOrderWithoutDuplicates(events().stream().map(EtcdHistory.Change::of).toList());
+    assertInRevisionOrderWithoutDuplicates(EtcdHistory.Change.ofAll(events()));
   }
 
   /**

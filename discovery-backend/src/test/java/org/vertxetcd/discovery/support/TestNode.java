@@ -27,7 +27,8 @@ import static org.vertxetcd.discovery.support.TestSupport.await;
 
 /**
  * A node of a fault test in this JVM: its own Vert.x instance, a {@link ServiceDiscovery} and an {@link EtcdRegistry}
- * sharing one registry, a log of its change events, a recorder of its state changes, and the records it knows it registered.
+ * sharing one registry, a log of its change events, a recorder of its state changes, and the records it knows it
+ * registered.
  */
 public final class TestNode implements AutoCloseable {
 

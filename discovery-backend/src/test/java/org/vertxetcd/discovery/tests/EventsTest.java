@@ -155,7 +155,7 @@ class EventsTest {
       received.forEach(event -> view.put(event.registration(), event.record()));
       assertEquals(400, view.size(), "snapshot + events = every record, none missed");
     });
-    EventRecorder.assertInRevisionOrderWithoutDuplicates(received.stream().map(EtcdHistory.Change::of).toList());
+    EventRecorder.assertInRevisionOrderWithoutDuplicates(EtcdHistory.Change.ofAll(received));
     long overlap = received.stream().filter(event -> subscription.snapshot().records().stream()
       .anyMatch(record -> record.getRegistration().equals(event.registration()))).count();
     assertEquals(0, overlap, "no change is both in the snapshot and delivered as an event");

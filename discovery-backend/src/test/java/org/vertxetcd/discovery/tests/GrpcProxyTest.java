@@ -108,7 +108,8 @@ class GrpcProxyTest {
 
     await().atMost(Duration.ofSeconds(10)).until(() -> reader.events().size() == 5);
     assertEquals(List.of(RegistryEventType.JOIN, RegistryEventType.JOIN, RegistryEventType.JOIN,
-      RegistryEventType.UPDATE, RegistryEventType.LEAVE), reader.events().stream().map(EtcdHistory.Change::type).toList());
+      RegistryEventType.UPDATE, RegistryEventType.LEAVE),
+      reader.events().stream().map(EtcdHistory.Change::type).toList());
     Invariants.check(history, prefix, nodes);
   }
 

@@ -106,7 +106,7 @@ class ProcessEventsTest {
     await().atMost(etcd.delivery()).until(() -> events.events().size() >= expected);
     List<RegistryEvent> received = events.events();
     assertEquals(expected, received.size(), "every change exactly once");
-    EventRecorder.assertInRevisionOrderWithoutDuplicates(received.stream().map(EtcdHistory.Change::of).toList());
+    EventRecorder.assertInRevisionOrderWithoutDuplicates(EtcdHistory.Change.ofAll(received));
     Map<String, List<RegistryEventType>> history = new LinkedHashMap<>();
     received.forEach(event -> history.computeIfAbsent(event.registration(), r -> new ArrayList<>()).add(event.type()));
     assertEquals(registrations, history.keySet());
